@@ -1,0 +1,115 @@
+//! Point ids. Qdrant accepts unsigned integers and UUIDs; any other string id is mapped
+//! to a UUID v5 (deterministic, so re-upserting the same id overwrites the same point) and
+//! the original is kept in the payload under [`STRING_ID_KEY`], from where results report it.
+
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// Payload key that holds a string id which is neither an integer nor a UUID.
+pub const STRING_ID_KEY: &str = "_string_id";
+
+/// Namespace of the v5 UUIDs derived from string ids.
+const STRING_ID_NAMESPACE: Uuid = Uuid::from_u128(0x8f5b_55a2_4b0c_4f0e_9d43_6a1e_2f7c_0b19);
+
+/// A point id as Qdrant's JSON wants it, plus the original string when it had to be mapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QdrantId {
+    pub json: Value,
+    pub original: Option<String>,
+}
+
+pub fn to_qdrant(id: &str) -> Result<QdrantId, crate::Error> {
+    if id.is_empty() {
+        return Err(crate::Error::InvalidInput(
+            "point id must not be empty".into(),
+        ));
+    }
+    if id.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = id.parse::<u64>()
+    {
+        return Ok(QdrantId {
+            json: Value::from(n),
+            original: None,
+        });
+    }
+    if let Ok(uuid) = Uuid::try_parse(id) {
+        return Ok(QdrantId {
+            json: Value::from(uuid.hyphenated().to_string()),
+            original: None,
+        });
+    }
+    let uuid = Uuid::new_v5(&STRING_ID_NAMESPACE, id.as_bytes());
+    Ok(QdrantId {
+        json: Value::from(uuid.hyphenated().to_string()),
+        original: Some(id.to_owned()),
+    })
+}
+
+/// The id to report for a point Qdrant returned: the original string id when the payload
+/// carries one (removing the key from the payload), else Qdrant's integer or UUID.
+pub fn from_qdrant(id: &Value, payload: &mut Map<String, Value>) -> Result<String, crate::Error> {
+    if let Some(Value::String(original)) = payload.remove(STRING_ID_KEY) {
+        return Ok(original);
+    }
+    match id {
+        Value::Number(n) if n.is_u64() => Ok(n.to_string()),
+        Value::String(s) => Ok(s.clone()),
+        other => Err(crate::Error::Decode(format!(
+            "point id {other} is neither integer nor UUID"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn integers_and_uuids_pass_through() {
+        assert_eq!(
+            to_qdrant("42").unwrap(),
+            QdrantId {
+                json: json!(42),
+                original: None
+            }
+        );
+        let u = "5C56C793-69F3-4FBF-87E6-C4BF54C28C26";
+        assert_eq!(to_qdrant(u).unwrap().json, json!(u.to_lowercase()));
+    }
+
+    #[test]
+    fn other_strings_map_deterministically() {
+        let a = to_qdrant("doc1").unwrap();
+        assert_eq!(a, to_qdrant("doc1").unwrap());
+        assert_ne!(a.json, to_qdrant("doc2").unwrap().json);
+        assert_eq!(a.original.as_deref(), Some("doc1"));
+        // "-1" and an integer beyond u64 are not Qdrant integers.
+        assert!(to_qdrant("-1").unwrap().original.is_some());
+        assert!(
+            to_qdrant("18446744073709551616")
+                .unwrap()
+                .original
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn empty_id_is_invalid() {
+        assert!(matches!(to_qdrant(""), Err(crate::Error::InvalidInput(_))));
+    }
+
+    #[test]
+    fn original_id_round_trips_and_leaves_payload_clean() {
+        let mut payload = json!({"_string_id": "doc1", "a": 1})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            from_qdrant(&json!("some-uuid"), &mut payload).unwrap(),
+            "doc1"
+        );
+        assert_eq!(Value::Object(payload), json!({"a": 1}));
+        assert_eq!(from_qdrant(&json!(7), &mut Map::new()).unwrap(), "7");
+    }
+}

@@ -1,0 +1,66 @@
+//! The host's error type: the WIT `error` variant, plus failures of the sandbox itself.
+
+use crate::bindings::qdrant::retriever::types as wit;
+
+/// Every failure a [`crate::QdrantClient`] call can return. Mirrors the WIT `error` variant;
+/// messages never contain the api-key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("connection failed: {0}")]
+    Connection(String),
+    #[error("timed out: {0}")]
+    Timeout(String),
+    #[error("unauthorized (check the api key): {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("rate limited{}", .retry_after_secs.map(|s| format!(", retry after {s} s")).unwrap_or_default())]
+    RateLimited { retry_after_secs: Option<u32> },
+    #[error("server error {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("unexpected response: {0}")]
+    Decode(String),
+    /// The component could not be loaded or instantiated, or it trapped.
+    #[error("component runtime: {0}")]
+    Runtime(String),
+}
+
+impl From<wit::Error> for Error {
+    fn from(e: wit::Error) -> Self {
+        match e {
+            wit::Error::Connection(m) => Error::Connection(m),
+            wit::Error::Timeout(m) => Error::Timeout(m),
+            wit::Error::Unauthorized(m) => Error::Unauthorized(m),
+            wit::Error::Forbidden(m) => Error::Forbidden(m),
+            wit::Error::NotFound(m) => Error::NotFound(m),
+            wit::Error::BadRequest(m) => Error::BadRequest(m),
+            wit::Error::Conflict(m) => Error::Conflict(m),
+            wit::Error::RateLimited(s) => Error::RateLimited {
+                retry_after_secs: s,
+            },
+            wit::Error::Server(s) => Error::Server {
+                status: s.status,
+                message: s.message,
+            },
+            wit::Error::InvalidInput(m) => Error::InvalidInput(m),
+            wit::Error::Decode(m) => Error::Decode(m),
+        }
+    }
+}
+
+impl From<wasmtime::Error> for Error {
+    fn from(e: wasmtime::Error) -> Self {
+        Error::Runtime(format!("{e:?}"))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,15 @@
+//! A Qdrant client whose Qdrant logic runs as a sandboxed WebAssembly component.
+//!
+//! [`QdrantClient`] instantiates the retriever component (built from `component/`) in
+//! wasmtime for every call; the component reaches Qdrant's REST API through
+//! `wasi:http`, and the host lets it reach only the configured origin.
+
+mod bindings;
+mod client;
+mod error;
+mod runtime;
+
+pub use client::{QdrantClient, SearchFilter, SearchResult, ServerInfo, VectorPoint};
+pub use error::{Error, Result};
+pub use qdrant_embedded as embedded;
+pub use runtime::COMPONENT_WASM;
