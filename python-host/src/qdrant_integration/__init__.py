@@ -1,0 +1,36 @@
+"""A sandboxed Qdrant client and DSPy retriever: all Qdrant logic runs in a WebAssembly
+component under wasmtime.
+
+``QdrantClient`` needs only wasmtime; ``QdrantRM`` needs DSPy (imported on first use).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import errors
+from .client import QdrantClient, ScoredPoint
+from .embedded import EmbeddedQdrant
+from .embeddings import MiniLMEmbedder
+from .errors import QdrantError
+
+if TYPE_CHECKING:
+    from .dspy_rm import QdrantRM
+
+__all__ = [
+    "EmbeddedQdrant",
+    "MiniLMEmbedder",
+    "QdrantClient",
+    "QdrantError",
+    "QdrantRM",
+    "ScoredPoint",
+    "errors",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "QdrantRM":
+        from .dspy_rm import QdrantRM
+
+        return QdrantRM
+    raise AttributeError(name)

@@ -1,0 +1,91 @@
+"""Exceptions mirroring the component's WIT ``error`` variant, one class per case."""
+
+from __future__ import annotations
+
+
+class QdrantError(Exception):
+    """Base of every error a client call raises."""
+
+    #: The WIT case name, e.g. ``"not-found"``.
+    kind: str = "error"
+
+
+class ConnectionFailed(QdrantError):
+    kind = "connection"
+
+
+class Timeout(QdrantError):
+    kind = "timeout"
+
+
+class Unauthorized(QdrantError):
+    kind = "unauthorized"
+
+
+class Forbidden(QdrantError):
+    kind = "forbidden"
+
+
+class NotFound(QdrantError):
+    kind = "not-found"
+
+
+class BadRequest(QdrantError):
+    kind = "bad-request"
+
+
+class Conflict(QdrantError):
+    kind = "conflict"
+
+
+class RateLimited(QdrantError):
+    kind = "rate-limited"
+
+    def __init__(self, retry_after_secs: int | None) -> None:
+        suffix = f", retry after {retry_after_secs} s" if retry_after_secs is not None else ""
+        super().__init__(f"rate limited{suffix}")
+        self.retry_after_secs = retry_after_secs
+
+
+class ServerError(QdrantError):
+    kind = "server"
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"server error {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class InvalidInput(QdrantError, ValueError):
+    kind = "invalid-input"
+
+
+class DecodeError(QdrantError):
+    kind = "decode"
+
+
+class RuntimeFailure(QdrantError):
+    """The component could not be loaded, or it trapped (the instance is then replaced)."""
+
+    kind = "runtime"
+
+
+_BY_KIND: dict[str, type[QdrantError]] = {
+    cls.kind: cls
+    for cls in (
+        ConnectionFailed, Timeout, Unauthorized, Forbidden, NotFound, BadRequest, Conflict,
+        InvalidInput, DecodeError,
+    )
+}
+
+
+def from_wit(tag: str, payload: object) -> QdrantError:
+    """The exception for a WIT ``error`` value (``tag`` is the case name)."""
+    if tag == "rate-limited":
+        return RateLimited(payload if isinstance(payload, int) else None)
+    if tag == "server":
+        return ServerError(int(payload.status), str(payload.message))  # type: ignore[attr-defined]
+    cls = _BY_KIND.get(tag)
+    if cls is None:
+        return DecodeError(f"unknown error case {tag!r}: {payload!r}")
+    return cls(str(payload))
