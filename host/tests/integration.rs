@@ -16,18 +16,28 @@ struct Target {
 
 async fn target() -> Target {
     match std::env::var("QDRANT_URL") {
-        Ok(url) if !url.is_empty() => {
-            Target { url, api_key: std::env::var("QDRANT_API_KEY").ok(), _embedded: None }
-        }
+        Ok(url) if !url.is_empty() => Target {
+            url,
+            api_key: std::env::var("QDRANT_API_KEY").ok(),
+            _embedded: None,
+        },
         _ => {
-            let server = EmbeddedServer::start(Options::default()).await.expect("embedded engine starts");
-            Target { url: server.url(), api_key: None, _embedded: Some(server) }
+            let server = EmbeddedServer::start(Options::default())
+                .await
+                .expect("embedded engine starts");
+            Target {
+                url: server.url(),
+                api_key: None,
+                _embedded: Some(server),
+            }
         }
     }
 }
 
 async fn client(target: &Target) -> QdrantClient {
-    QdrantClient::new(&target.url, target.api_key.as_deref()).await.expect("client")
+    QdrantClient::new(&target.url, target.api_key.as_deref())
+        .await
+        .expect("client")
 }
 
 /// Unique per test and process, so runs against a shared real Qdrant do not collide.
@@ -36,7 +46,9 @@ fn collection_name(test: &str) -> String {
 }
 
 fn vector(i: usize) -> Vec<f32> {
-    (0..DIM).map(|j| ((i * 37 + j * 11) as f32 * 0.173).sin() + 0.05 * j as f32).collect()
+    (0..DIM)
+        .map(|j| ((i * 37 + j * 11) as f32 * 0.173).sin() + 0.05 * j as f32)
+        .collect()
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
@@ -46,7 +58,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 }
 
 fn group(i: usize) -> &'static str {
-    if i % 3 == 0 { "a" } else { "b" }
+    if i.is_multiple_of(3) { "a" } else { "b" }
 }
 
 #[tokio::test]
@@ -58,13 +70,20 @@ async fn create_upsert_filtered_query_delete() {
 
     assert!(client.health_check().await.unwrap());
     assert!(!client.collection_exists(&name).await.unwrap());
-    client.create_collection(&name, DIM as u64, "Cosine").await.unwrap();
+    client
+        .create_collection(&name, DIM as u64, "Cosine")
+        .await
+        .unwrap();
     assert!(client.collection_exists(&name).await.unwrap());
 
     let points: Vec<VectorPoint> = (0..100)
         .map(|i| VectorPoint {
             // Mix integer ids and free-form string ids (mapped by the component).
-            id: if i % 2 == 0 { i.to_string() } else { format!("doc-{i}") },
+            id: if i % 2 == 0 {
+                i.to_string()
+            } else {
+                format!("doc-{i}")
+            },
             vector: vector(i),
             payload: json!({"group": group(i), "n": i}),
         })
@@ -81,14 +100,23 @@ async fn create_upsert_filtered_query_delete() {
     expected.truncate(10);
 
     let results = client
-        .search(&name, query.clone(), 10, Some(SearchFilter::must_match("group", "a")))
+        .search(
+            &name,
+            query.clone(),
+            10,
+            Some(SearchFilter::must_match("group", "a")),
+        )
         .await
         .unwrap();
     let got: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
     let want: Vec<&str> = expected.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(got, want);
     for (result, (_, score)) in results.iter().zip(&expected) {
-        assert!((result.score - score).abs() < 1e-4, "{} vs {score}", result.score);
+        assert!(
+            (result.score - score).abs() < 1e-4,
+            "{} vs {score}",
+            result.score
+        );
         assert_eq!(result.payload["group"], "a");
         // The original string id comes back as the id, not as a payload key.
         assert!(result.payload.get("_string_id").is_none());
@@ -99,10 +127,21 @@ async fn create_upsert_filtered_query_delete() {
     // The threshold drops everything below it, and only that.
     let threshold = expected[4].1 - 1e-3;
     let above = client
-        .search(&name, query, 10, Some(SearchFilter { must: vec![("group".into(), "a".into())], score_threshold: Some(threshold) }))
+        .search(
+            &name,
+            query,
+            10,
+            Some(SearchFilter {
+                must: vec![("group".into(), "a".into())],
+                score_threshold: Some(threshold),
+            }),
+        )
         .await
         .unwrap();
-    assert_eq!(above.len(), expected.iter().filter(|(_, s)| *s > threshold).count());
+    assert_eq!(
+        above.len(),
+        expected.iter().filter(|(_, s)| *s > threshold).count()
+    );
 
     client.delete_collection(&name).await.unwrap();
     assert!(!client.collection_exists(&name).await.unwrap());
@@ -115,29 +154,64 @@ async fn errors_are_typed_and_lose_nothing() {
     let name = collection_name("errors");
     let _ = client.delete_collection(&name).await;
 
-    let missing = client.search(&collection_name("missing"), vec![0.0; DIM], 3, None).await;
+    let missing = client
+        .search(&collection_name("missing"), vec![0.0; DIM], 3, None)
+        .await;
     assert!(matches!(missing, Err(Error::NotFound(_))), "{missing:?}");
 
-    client.create_collection(&name, DIM as u64, "Dot").await.unwrap();
+    client
+        .create_collection(&name, DIM as u64, "Dot")
+        .await
+        .unwrap();
     let again = client.create_collection(&name, DIM as u64, "Dot").await;
-    assert!(matches!(again, Err(Error::Conflict(_) | Error::BadRequest(_))), "{again:?}");
+    assert!(
+        matches!(again, Err(Error::Conflict(_) | Error::BadRequest(_))),
+        "{again:?}"
+    );
 
-    let point = |id: &str, vector: Vec<f32>| VectorPoint { id: id.into(), vector, payload: json!({}) };
+    let point = |id: &str, vector: Vec<f32>| VectorPoint {
+        id: id.into(),
+        vector,
+        payload: json!({}),
+    };
     // Wrong dimension: Qdrant rejects it, nothing is written.
-    let wrong = client.upsert_vectors(&name, vec![point("1", vec![1.0; DIM + 1])]).await;
+    let wrong = client
+        .upsert_vectors(&name, vec![point("1", vec![1.0; DIM + 1])])
+        .await;
     assert!(matches!(wrong, Err(Error::BadRequest(_))), "{wrong:?}");
     // NaN: the component rejects the whole batch before sending anything.
     let nan = client
-        .upsert_vectors(&name, vec![point("2", vec![1.0; DIM]), point("3", vec![f32::NAN; DIM])])
+        .upsert_vectors(
+            &name,
+            vec![point("2", vec![1.0; DIM]), point("3", vec![f32::NAN; DIM])],
+        )
         .await;
     assert!(matches!(nan, Err(Error::InvalidInput(_))), "{nan:?}");
     let bad_payload = client
-        .upsert_vectors(&name, vec![VectorPoint { id: "4".into(), vector: vec![1.0; DIM], payload: json!([1]) }])
+        .upsert_vectors(
+            &name,
+            vec![VectorPoint {
+                id: "4".into(),
+                vector: vec![1.0; DIM],
+                payload: json!([1]),
+            }],
+        )
         .await;
-    assert!(matches!(bad_payload, Err(Error::InvalidInput(_))), "{bad_payload:?}");
-    assert!(client.search(&name, vec![1.0; DIM], 10, None).await.unwrap().is_empty());
+    assert!(
+        matches!(bad_payload, Err(Error::InvalidInput(_))),
+        "{bad_payload:?}"
+    );
+    assert!(
+        client
+            .search(&name, vec![1.0; DIM], 10, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
-    let bad_distance = client.create_collection(&collection_name("x"), 4, "Hamming").await;
+    let bad_distance = client
+        .create_collection(&collection_name("x"), 4, "Hamming")
+        .await;
     assert!(matches!(bad_distance, Err(Error::InvalidInput(_))));
     let bad_name = client.collection_exists("a/b").await;
     assert!(matches!(bad_name, Err(Error::InvalidInput(_))));
@@ -148,24 +222,45 @@ async fn errors_are_typed_and_lose_nothing() {
 #[tokio::test]
 async fn unreachable_server_is_unhealthy_not_a_panic() {
     // Bind and drop a listener to get a port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let client = QdrantClient::new(&format!("http://127.0.0.1:{port}"), None).await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = QdrantClient::new(&format!("http://127.0.0.1:{port}"), None)
+        .await
+        .unwrap();
     assert!(!client.health_check().await.unwrap());
-    assert!(matches!(client.collection_exists("c").await, Err(Error::Connection(_))));
-    assert!(matches!(QdrantClient::new("localhost:6333", None).await, Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        client.collection_exists("c").await,
+        Err(Error::Connection(_))
+    ));
+    assert!(matches!(
+        QdrantClient::new("localhost:6333", None).await,
+        Err(Error::InvalidInput(_))
+    ));
 }
 
 #[tokio::test]
 async fn api_key_is_sent_and_required() {
-    let server = EmbeddedServer::start(Options { api_key: Some("s3cret".into()), ..Options::default() })
-        .await
-        .unwrap();
+    let server = EmbeddedServer::start(Options {
+        api_key: Some("s3cret".into()),
+        ..Options::default()
+    })
+    .await
+    .unwrap();
     let without = QdrantClient::new(&server.url(), None).await.unwrap();
     let denied = without.collection_exists("c").await;
     assert!(matches!(denied, Err(Error::Unauthorized(_))), "{denied:?}");
-    let with = QdrantClient::new(&server.url(), Some("s3cret")).await.unwrap();
+    let with = QdrantClient::new(&server.url(), Some("s3cret"))
+        .await
+        .unwrap();
     assert!(!with.collection_exists("c").await.unwrap());
-    let wrong = QdrantClient::new(&server.url(), Some("wrong")).await.unwrap();
-    let Err(e) = wrong.collection_exists("c").await else { panic!("wrong key accepted") };
+    let wrong = QdrantClient::new(&server.url(), Some("wrong"))
+        .await
+        .unwrap();
+    let Err(e) = wrong.collection_exists("c").await else {
+        panic!("wrong key accepted")
+    };
     assert!(!e.to_string().contains("wrong"), "the key leaked into {e}");
 }

@@ -100,7 +100,7 @@ def test_deepcopy_and_threads_share_nothing_unsafe(client: QdrantClient, collect
             for i in range(5):
                 top = c.search(collection, vectors[i], 1)
                 assert top[0].id == ids[i]
-        except BaseException as e:  # noqa: BLE001 - reported below
+        except BaseException as e:
             failures.append(e)
 
     threads = [threading.Thread(target=worker, args=(c,)) for c in (client, clone) * 3]

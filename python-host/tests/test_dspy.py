@@ -51,7 +51,9 @@ def test_retrieve_through_dspy(
     several = rm(["tuples versus lists in Python", "how do plants make sugar"], k=2)
     assert {p.long_text for p in several} == {DOCS[2], DOCS[3]}
 
-    filtered = rm("Which ocean is the biggest?", k=1, filter={"must": [{"key": "n", "match": {"value": 0}}]})
+    filtered = rm(
+        "Which ocean is the biggest?", k=1, filter={"must": [{"key": "n", "match": {"value": 0}}]}
+    )
     assert [p.long_text for p in filtered] == [DOCS[0]]
 
 

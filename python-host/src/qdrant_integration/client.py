@@ -131,7 +131,7 @@ class QdrantClient:
         vector: Any,
         limit: int = 10,
         *,
-        filter: Mapping[str, Any] | str | None = None,  # noqa: A002 - Qdrant's own name
+        filter: Mapping[str, Any] | str | None = None,
         must: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         score_threshold: float | None = None,
         with_payload: bool = True,

@@ -67,12 +67,14 @@ class QdrantRM(dspy.Retrieve):
         self,
         query_or_queries: str | Sequence[str],
         k: int | None = None,
-        filter: Mapping[str, Any] | None = None,  # noqa: A002 - Qdrant's own name
+        filter: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> list[dotdict]:
         """The ``k`` best passages; with several queries, each passage keeps its best score."""
         k = self.k if k is None else k
-        queries = [query_or_queries] if isinstance(query_or_queries, str) else list(query_or_queries)
+        queries = (
+            [query_or_queries] if isinstance(query_or_queries, str) else list(query_or_queries)
+        )
         queries = [q for q in queries if q]
         if not queries:
             return []
@@ -103,7 +105,11 @@ class QdrantRM(dspy.Retrieve):
         """
         if metadata is not None and len(metadata) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(metadata)} metadata entries")
-        ids = list(ids) if ids is not None else [str(uuid.uuid5(uuid.NAMESPACE_URL, t)) for t in texts]
+        ids = (
+            list(ids)
+            if ids is not None
+            else [str(uuid.uuid5(uuid.NAMESPACE_URL, t)) for t in texts]
+        )
         written = 0
         for start in range(0, len(texts), batch_size):
             chunk = list(texts[start : start + batch_size])

@@ -73,8 +73,15 @@ class RuntimeFailure(QdrantError):
 _BY_KIND: dict[str, type[QdrantError]] = {
     cls.kind: cls
     for cls in (
-        ConnectionFailed, Timeout, Unauthorized, Forbidden, NotFound, BadRequest, Conflict,
-        InvalidInput, DecodeError,
+        ConnectionFailed,
+        Timeout,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        BadRequest,
+        Conflict,
+        InvalidInput,
+        DecodeError,
     )
 }
 

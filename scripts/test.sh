@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Every test: Rust (unit, integration, CLI, doc) and Python (client and DSPy), against a
+# freshly started embedded engine, or against the Qdrant at QDRANT_URL when it is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+export QDRANT_INTEGRATION_BIN="$PWD/target/release/qdrant-integration"
+cargo test --release --locked --workspace
+.venv/bin/python -m pytest -q python-host/tests
