@@ -140,19 +140,25 @@ impl From<crate::Error> for wit::Error {
 struct WasiHttp;
 
 impl Transport for WasiHttp {
-    fn send(&self, request: HttpRequest) -> Result<HttpResponse, crate::Error> {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, crate::Error> {
         wstd::runtime::block_on(send(request))
+    }
+
+    fn sleep(&self, duration: Duration) {
+        // A plain pollable: wstd's timers need its reactor, which lives only inside block_on.
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        wasip2::clocks::monotonic_clock::subscribe_duration(nanos).block();
     }
 }
 
-async fn send(request: HttpRequest) -> Result<HttpResponse, crate::Error> {
+async fn send(request: &HttpRequest) -> Result<HttpResponse, crate::Error> {
     let timeout = Duration::from_millis(u64::from(request.timeout_ms));
     let mut client = Client::new();
     client.set_connect_timeout(timeout);
     client.set_first_byte_timeout(timeout);
     client.set_between_bytes_timeout(timeout);
 
-    let body = request.body.unwrap_or_default();
+    let body = request.body.clone().unwrap_or_default();
     let mut builder = Request::builder()
         .method(request.method.as_str())
         .uri(&request.url);

@@ -1,5 +1,7 @@
 //! The operations, as Qdrant REST calls over any [`Transport`].
 
+use std::time::Duration;
+
 use serde_json::{Map, Value, json};
 
 use crate::error::{from_status, redact};
@@ -11,6 +13,20 @@ use crate::{Error, filter, ids, vector};
 pub const UPSERT_BATCH_POINTS: usize = 256;
 /// Qdrant rejects request bodies over 32 MiB by default; stay below with headroom.
 pub const MAX_BODY_BYTES: usize = 30 * 1024 * 1024;
+
+/// Attempts for an idempotent request whose connection failed (refused, reset, dropped).
+pub const MAX_ATTEMPTS: u32 = 3;
+/// First retry delay; doubles per attempt.
+const FIRST_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Whether resending a request can change the outcome: creating a collection is not
+/// idempotent (a resent create could turn a success into 409); reads, upserts of fixed ids
+/// and deletes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    Idempotent,
+    Never,
+}
 
 /// A Qdrant REST client bound to one configuration and transport.
 pub struct Qdrant<T> {
@@ -41,7 +57,7 @@ impl<T: Transport> Qdrant<T> {
     }
 
     pub fn health_check(&self) -> Result<ServerInfo, Error> {
-        let body = self.call(Method::Get, "/", None)?;
+        let body = self.call(Method::Get, "/", None, Retry::Idempotent)?;
         let title = body.get("title").and_then(Value::as_str);
         let version = body.get("version").and_then(Value::as_str);
         match (title, version) {
@@ -65,19 +81,34 @@ impl<T: Transport> Qdrant<T> {
             return Err(Error::InvalidInput("vector size must be at least 1".into()));
         }
         let body = json!({"vectors": {"size": size, "distance": distance.as_qdrant()}});
-        let result = self.call(Method::Put, &collection_path(name, "")?, Some(body))?;
+        let result = self.call(
+            Method::Put,
+            &collection_path(name, "")?,
+            Some(body),
+            Retry::Never,
+        )?;
         expect_result(&result).map(|_| ())
     }
 
     pub fn delete_collection(&self, name: &str) -> Result<bool, Error> {
-        let result = self.call(Method::Delete, &collection_path(name, "")?, None)?;
+        let result = self.call(
+            Method::Delete,
+            &collection_path(name, "")?,
+            None,
+            Retry::Idempotent,
+        )?;
         expect_result(&result)?
             .as_bool()
             .ok_or_else(|| Error::Decode("delete collection: result is not a boolean".into()))
     }
 
     pub fn collection_exists(&self, name: &str) -> Result<bool, Error> {
-        let result = self.call(Method::Get, &collection_path(name, "/exists")?, None)?;
+        let result = self.call(
+            Method::Get,
+            &collection_path(name, "/exists")?,
+            None,
+            Retry::Idempotent,
+        )?;
         expect_result(&result)?
             .get("exists")
             .and_then(Value::as_bool)
@@ -115,7 +146,12 @@ impl<T: Transport> Qdrant<T> {
 
     fn send_points(&self, path: &str, body: &mut Vec<u8>) -> Result<(), Error> {
         body.extend_from_slice(b"]}");
-        let result = self.call_raw(Method::Put, path, Some(std::mem::take(body)))?;
+        let result = self.call_raw(
+            Method::Put,
+            path,
+            Some(std::mem::take(body)),
+            Retry::Idempotent,
+        )?;
         expect_result(&result).map(|_| ())
     }
 
@@ -138,7 +174,7 @@ impl<T: Transport> Qdrant<T> {
             }
             body["score_threshold"] = json!(threshold);
         }
-        let response = self.call(Method::Post, &path, Some(body))?;
+        let response = self.call(Method::Post, &path, Some(body), Retry::Idempotent)?;
         let points = expect_result(&response)?
             .get("points")
             .and_then(Value::as_array)
@@ -146,12 +182,24 @@ impl<T: Transport> Qdrant<T> {
         points.iter().map(decode_scored_point).collect()
     }
 
-    fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, Error> {
+    fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        retry: Retry,
+    ) -> Result<Value, Error> {
         let body = body.map(|b| serde_json::to_vec(&b).expect("JSON values always serialize"));
-        self.call_raw(method, path, body)
+        self.call_raw(method, path, body, retry)
     }
 
-    fn call_raw(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<Value, Error> {
+    fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        retry: Retry,
+    ) -> Result<Value, Error> {
         let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
         if body.is_some() {
             headers.push(("content-type".to_owned(), "application/json".to_owned()));
@@ -167,10 +215,20 @@ impl<T: Transport> Qdrant<T> {
             timeout_ms: self.config.timeout_ms(),
         };
         let secret = self.config.api_key.as_deref();
-        let response = self
-            .transport
-            .send(request)
-            .map_err(|e| redact(e, secret))?;
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        let response = loop {
+            match self.transport.send(&request) {
+                Err(Error::Connection(_))
+                    if retry == Retry::Idempotent && attempt < MAX_ATTEMPTS =>
+                {
+                    self.transport.sleep(backoff);
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                other => break other.map_err(|e| redact(e, secret))?,
+            }
+        };
         decode_response(response).map_err(|e| redact(e, secret))
     }
 }
@@ -306,9 +364,15 @@ mod tests {
     struct Recorder {
         sent: RefCell<Vec<HttpRequest>>,
         replies: RefCell<VecDeque<Result<HttpResponse, Error>>>,
+        slept: RefCell<Vec<Duration>>,
     }
 
     impl Recorder {
+        fn fail(self, error: Error) -> Self {
+            self.replies.borrow_mut().push_back(Err(error));
+            self
+        }
+
         fn reply(self, status: u16, body: &str) -> Self {
             self.replies.borrow_mut().push_back(Ok(HttpResponse {
                 status,
@@ -320,12 +384,16 @@ mod tests {
     }
 
     impl Transport for &Recorder {
-        fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
-            self.sent.borrow_mut().push(request);
+        fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+            self.sent.borrow_mut().push(request.clone());
             self.replies
                 .borrow_mut()
                 .pop_front()
                 .expect("a reply for every request")
+        }
+
+        fn sleep(&self, duration: Duration) {
+            self.slept.borrow_mut().push(duration);
         }
     }
 
@@ -558,5 +626,40 @@ mod tests {
         let c = client(&rec, None);
         assert!(matches!(c.health_check(), Err(Error::Decode(_))));
         assert!(matches!(c.health_check(), Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn dropped_connections_are_retried_for_idempotent_calls_only() {
+        let reset = || Error::Connection("connection reset".into());
+        let rec = Recorder::default()
+            .fail(reset())
+            .fail(reset())
+            .reply(200, r#"{"result":{"exists":true},"status":"ok","time":0}"#);
+        assert_eq!(client(&rec, None).collection_exists("c"), Ok(true));
+        assert_eq!(rec.sent.borrow().len(), 3);
+        assert_eq!(
+            *rec.slept.borrow(),
+            [Duration::from_millis(50), Duration::from_millis(100)]
+        );
+
+        let rec = Recorder::default()
+            .fail(reset())
+            .fail(reset())
+            .fail(reset());
+        assert_eq!(client(&rec, None).collection_exists("c"), Err(reset()));
+        assert_eq!(rec.sent.borrow().len(), MAX_ATTEMPTS as usize);
+
+        // Creating is not idempotent, and HTTP errors (here 400) are answers, not drops.
+        let rec = Recorder::default().fail(reset());
+        assert_eq!(
+            client(&rec, None).create_collection("c", 4, Distance::Dot),
+            Err(reset())
+        );
+        let rec = Recorder::default().reply(400, r#"{"status":{"error":"bad"},"time":0}"#);
+        assert_eq!(
+            client(&rec, None).collection_exists("c"),
+            Err(Error::BadRequest("bad".into()))
+        );
+        assert_eq!(rec.sent.borrow().len(), 1);
     }
 }

@@ -42,5 +42,9 @@ pub struct HttpResponse {
 
 pub trait Transport {
     /// Sends one request; `Err` only for transport failures (no response at all).
-    fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error>;
+    /// Borrowed, so a retry resends the same body without copying it first.
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error>;
+
+    /// Waits before a retry.
+    fn sleep(&self, duration: std::time::Duration);
 }

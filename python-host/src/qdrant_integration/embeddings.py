@@ -13,6 +13,7 @@ Vectorizer = Callable[[Sequence[str]], np.ndarray]
 
 MINILM_DIMENSION = 384
 _MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
+_RUN_BATCH = 16  # texts per onnxruntime run
 
 
 class MiniLMEmbedder:
@@ -44,7 +45,6 @@ class MiniLMEmbedder:
             )
             tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
             tokenizer.enable_truncation(max_length=_MAX_TOKENS)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             options = ort.SessionOptions()
             options.log_severity_level = 3
             self._session = ort.InferenceSession(
@@ -58,12 +58,26 @@ class MiniLMEmbedder:
             texts = [texts]
         self._load()
         encodings = self._tokenizer.encode_batch(list(texts))  # type: ignore[union-attr]
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        out = np.empty((len(encodings), self.dimension), dtype=np.float32)
+        # Run similar lengths together: padding a short text to a long one wastes compute.
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), _RUN_BATCH):
+            chunk = order[start : start + _RUN_BATCH]
+            out[chunk] = self._embed([encodings[i] for i in chunk])
+        return out
+
+    def _embed(self, encodings: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
         hidden = self._session.run(None, feeds)[0]  # type: ignore[union-attr]
+        # sentence-transformers' Pooling(mean) over real tokens, then Normalize.
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
