@@ -15,17 +15,18 @@ pub const UPSERT_BATCH_POINTS: usize = 256;
 pub const MAX_BODY_BYTES: usize = 30 * 1024 * 1024;
 
 /// Attempts for an idempotent request whose connection failed (refused, reset, dropped).
-pub const MAX_ATTEMPTS: u32 = 3;
+pub const MAX_ATTEMPTS: u32 = 5;
 /// First retry delay; doubles per attempt.
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 
-/// Whether resending a request can change the outcome: creating a collection is not
-/// idempotent (a resent create could turn a success into 409); reads, upserts of fixed ids
-/// and deletes are.
+/// How a request may be resent after its connection dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Retry {
+    /// Reads, upserts of fixed ids and deletes: resending cannot change the outcome.
     Idempotent,
-    Never,
+    /// Creation: resend, and read a 409 on a resend as the dropped attempt having succeeded
+    /// (the server may have created the collection before the connection dropped).
+    ConflictOnResendIsSuccess,
 }
 
 /// A Qdrant REST client bound to one configuration and transport.
@@ -85,7 +86,7 @@ impl<T: Transport> Qdrant<T> {
             Method::Put,
             &collection_path(name, "")?,
             Some(body),
-            Retry::Never,
+            Retry::ConflictOnResendIsSuccess,
         )?;
         expect_result(&result).map(|_| ())
     }
@@ -219,9 +220,14 @@ impl<T: Transport> Qdrant<T> {
         let mut attempt = 1;
         let response = loop {
             match self.transport.send(&request) {
-                Err(Error::Connection(_))
-                    if retry == Retry::Idempotent && attempt < MAX_ATTEMPTS =>
+                Ok(response)
+                    if response.status == 409
+                        && attempt > 1
+                        && retry == Retry::ConflictOnResendIsSuccess =>
                 {
+                    return Ok(json!({"result": true}));
+                }
+                Err(Error::Connection(_)) if attempt < MAX_ATTEMPTS => {
                     self.transport.sleep(backoff);
                     backoff *= 2;
                     attempt += 1;
@@ -629,7 +635,7 @@ mod tests {
     }
 
     #[test]
-    fn dropped_connections_are_retried_for_idempotent_calls_only() {
+    fn dropped_connections_are_retried() {
         let reset = || Error::Connection("connection reset".into());
         let rec = Recorder::default()
             .fail(reset())
@@ -645,16 +651,26 @@ mod tests {
         let rec = Recorder::default()
             .fail(reset())
             .fail(reset())
+            .fail(reset())
+            .fail(reset())
             .fail(reset());
         assert_eq!(client(&rec, None).collection_exists("c"), Err(reset()));
         assert_eq!(rec.sent.borrow().len(), MAX_ATTEMPTS as usize);
 
-        // Creating is not idempotent, and HTTP errors (here 400) are answers, not drops.
-        let rec = Recorder::default().fail(reset());
+        // A create resent after a drop that meets 409 was created by the dropped attempt;
+        // a 409 on the first attempt stays a conflict.
+        let exists = r#"{"status":{"error":"exists"},"time":0}"#;
+        let rec = Recorder::default().fail(reset()).reply(409, exists);
         assert_eq!(
             client(&rec, None).create_collection("c", 4, Distance::Dot),
-            Err(reset())
+            Ok(())
         );
+        let rec = Recorder::default().reply(409, exists);
+        assert_eq!(
+            client(&rec, None).create_collection("c", 4, Distance::Dot),
+            Err(Error::Conflict("exists".into()))
+        );
+        // HTTP errors (here 400) are answers, not drops: never resent.
         let rec = Recorder::default().reply(400, r#"{"status":{"error":"bad"},"time":0}"#);
         assert_eq!(
             client(&rec, None).collection_exists("c"),
