@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 rustup target add wasm32-wasip2
 # Builds the host and CLI; host/build.rs builds the component for wasm32-wasip2.
 cargo build --release --locked -p qdrant-integration
-# Ship the same component inside the Python package.
-cp target/component/wasm32-wasip2/release/qdrant_component.wasm python-host/src/qdrant_integration/
+# The Python package ships the `retriever-hosted` build of the same component: outbound HTTP
+# goes through the Python host's transport (wasmtime-py cannot police wasi:http).
+cargo build --release --locked --target wasm32-wasip2 -p qdrant-component --features host-transport \
+  --target-dir target/component-hosted
+cp target/component-hosted/wasm32-wasip2/release/qdrant_component.wasm python-host/src/qdrant_integration/
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

@@ -15,18 +15,17 @@ pub const UPSERT_BATCH_POINTS: usize = 256;
 pub const MAX_BODY_BYTES: usize = 30 * 1024 * 1024;
 
 /// Attempts for an idempotent request whose connection failed (refused, reset, dropped).
-pub const MAX_ATTEMPTS: u32 = 5;
+pub const MAX_ATTEMPTS: u32 = 3;
 /// First retry delay; doubles per attempt.
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 
-/// How a request may be resent after its connection dropped.
+/// Whether a request may be resent after its connection dropped: reads, upserts of fixed
+/// ids and deletes are idempotent; creating a collection is not (a resent create could turn
+/// a success into a 409).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Retry {
-    /// Reads, upserts of fixed ids and deletes: resending cannot change the outcome.
     Idempotent,
-    /// Creation: resend, and read a 409 on a resend as the dropped attempt having succeeded
-    /// (the server may have created the collection before the connection dropped).
-    ConflictOnResendIsSuccess,
+    Never,
 }
 
 /// A Qdrant REST client bound to one configuration and transport.
@@ -86,7 +85,7 @@ impl<T: Transport> Qdrant<T> {
             Method::Put,
             &collection_path(name, "")?,
             Some(body),
-            Retry::ConflictOnResendIsSuccess,
+            Retry::Never,
         )?;
         expect_result(&result).map(|_| ())
     }
@@ -220,14 +219,9 @@ impl<T: Transport> Qdrant<T> {
         let mut attempt = 1;
         let response = loop {
             match self.transport.send(&request) {
-                Ok(response)
-                    if response.status == 409
-                        && attempt > 1
-                        && retry == Retry::ConflictOnResendIsSuccess =>
+                Err(Error::Connection(_))
+                    if retry == Retry::Idempotent && attempt < MAX_ATTEMPTS =>
                 {
-                    return Ok(json!({"result": true}));
-                }
-                Err(Error::Connection(_)) if attempt < MAX_ATTEMPTS => {
                     self.transport.sleep(backoff);
                     backoff *= 2;
                     attempt += 1;
@@ -651,25 +645,17 @@ mod tests {
         let rec = Recorder::default()
             .fail(reset())
             .fail(reset())
-            .fail(reset())
-            .fail(reset())
             .fail(reset());
         assert_eq!(client(&rec, None).collection_exists("c"), Err(reset()));
         assert_eq!(rec.sent.borrow().len(), MAX_ATTEMPTS as usize);
 
-        // A create resent after a drop that meets 409 was created by the dropped attempt;
-        // a 409 on the first attempt stays a conflict.
-        let exists = r#"{"status":{"error":"exists"},"time":0}"#;
-        let rec = Recorder::default().fail(reset()).reply(409, exists);
+        // Creating is not idempotent: a dropped create is reported, not resent.
+        let rec = Recorder::default().fail(reset());
         assert_eq!(
             client(&rec, None).create_collection("c", 4, Distance::Dot),
-            Ok(())
+            Err(reset())
         );
-        let rec = Recorder::default().reply(409, exists);
-        assert_eq!(
-            client(&rec, None).create_collection("c", 4, Distance::Dot),
-            Err(Error::Conflict("exists".into()))
-        );
+        assert_eq!(rec.sent.borrow().len(), 1);
         // HTTP errors (here 400) are answers, not drops: never resent.
         let rec = Recorder::default().reply(400, r#"{"status":{"error":"bad"},"time":0}"#);
         assert_eq!(

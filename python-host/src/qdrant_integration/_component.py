@@ -1,8 +1,11 @@
 """The sandbox: loads the retriever component once per process and calls its exports.
 
-Only this module touches wasmtime. A wasmtime Store is not thread-safe, and wasmtime-py 50
-keeps module-level state while lowering values, so calls are serialised by one lock; each
-client owns its store, which is rebuilt after a trap.
+Only this module touches wasmtime. The component is the `retriever-hosted` build: it has
+deny-all WASI (no files, environment or sockets) and no wasi:http; its only way out is
+the `http-transport` import, implemented in :mod:`._transport`, which allows the client's
+Qdrant origin only. A wasmtime Store is not thread-safe, and wasmtime-py 50 keeps
+module-level state while lowering values, so calls are serialised by one lock; each client
+owns its store, which is rebuilt after a trap.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ import numpy as np
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, Linker, Record, Variant
 
-from . import errors
+from . import _transport, errors
 
 INTERFACE = "qdrant:retriever/client@0.1.0"
+TRANSPORT = "qdrant:retriever/http-transport@0.1.0"
 FUNCTIONS = (
     "health-check",
     "create-collection",
@@ -54,7 +58,8 @@ class _Runtime:
         self.component = Component.from_file(self.engine, str(component_path()))
         self.linker = Linker(self.engine)
         self.linker.add_wasip2()
-        self.linker.add_wasi_http()
+        with self.linker.root() as root, root.add_instance(TRANSPORT) as transport:
+            transport.add_func("send", _transport.send)
         interface = self.component.get_export_index(INTERFACE)
         if interface is None:
             raise errors.RuntimeFailure(f"the component does not export {INTERFACE}")
@@ -75,9 +80,11 @@ def runtime() -> _Runtime:
 
 
 class Instance:
-    """One store and instance of the component; replaced after a trap."""
+    """One store and instance of the component, allowed to reach ``url``'s origin only;
+    replaced after a trap."""
 
-    def __init__(self) -> None:
+    def __init__(self, url: str) -> None:
+        self._origin = _transport.Origin.of_url(url)
         self._store: Store | None = None
         self._funcs: dict[str, Any] = {}
 
@@ -88,14 +95,13 @@ class Instance:
         store = Store(rt.engine)
         # Deny-all WASI: no arguments, environment, preopened directories or sockets.
         store.set_wasi(WasiConfig())
-        store.set_wasi_http()
         instance = rt.linker.instantiate(store, rt.component)
         self._funcs = {name: instance.get_func(store, idx) for name, idx in rt.functions.items()}
         self._store = store
 
     def call(self, name: str, *args: Any) -> Any:
         """Calls an export; returns its ``ok`` value or raises the mapped WIT error."""
-        with _CALL_LOCK:
+        with _CALL_LOCK, _transport.allow(self._origin):
             try:
                 self._ensure()
                 result = self._funcs[name](self._store, *args)

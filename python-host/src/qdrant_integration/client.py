@@ -45,7 +45,7 @@ class QdrantClient:
         self.timeout = timeout
         timeout_ms = None if timeout is None else max(1, int(timeout * 1000))
         self._config = record(url=url, api_key=self._api_key, timeout_ms=timeout_ms)
-        self._instance = Instance()
+        self._instance = Instance(url)
 
     def __repr__(self) -> str:
         return f"QdrantClient(url={self.url!r})"  # never the api-key
