@@ -32,6 +32,21 @@ def test_embedder_matches_minilm_shape_and_norm(embedder: MiniLMEmbedder) -> Non
     assert np.allclose(embedder(["hello world"])[0], vectors[0], atol=1e-5)
 
 
+def test_embedding_pools_real_tokens_only(embedder: MiniLMEmbedder) -> None:
+    # Reference: the model run on one text's tokens alone (no padding at all), mean-pooled
+    # and normalised. Batching, padding and sorting must not change the result.
+    text = "The with statement wraps a block in a context manager."
+    tokens = embedder._tokenizer.encode(text).ids  # type: ignore[union-attr]
+    ids = np.array([tokens], dtype=np.int64)
+    feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    if "token_type_ids" in embedder._inputs:
+        feeds["token_type_ids"] = np.zeros_like(ids)
+    hidden = embedder._session.run(None, feeds)[0][0]  # type: ignore[union-attr]
+    reference = hidden.mean(axis=0) / np.linalg.norm(hidden.mean(axis=0))
+    batch = embedder(["short", text, " ".join(["a much longer text"] * 20)])
+    assert np.allclose(batch[1], reference, atol=1e-4)
+
+
 def test_retrieve_through_dspy(
     client: QdrantClient, collection: str, embedder: MiniLMEmbedder
 ) -> None:

@@ -45,6 +45,8 @@ class MiniLMEmbedder:
             )
             tokenizer = Tokenizer.from_str(tokenizer_file.read_text(encoding="utf-8"))
             tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+            # The file pads every text to 128 tokens; batches here pad to their longest text.
+            tokenizer.no_padding()
             options = ort.SessionOptions()
             options.log_severity_level = 3
             self._session = ort.InferenceSession(
@@ -72,7 +74,7 @@ class MiniLMEmbedder:
         mask = np.zeros_like(ids)
         for row, e in enumerate(encodings):
             ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = 1
+            mask[row, : len(e.ids)] = e.attention_mask
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
