@@ -7,24 +7,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use qdrant_edge::external::ordered_float::OrderedFloat;
 use qdrant_edge::{
-    DEFAULT_VECTOR_NAME, Distance, EdgeShard, Filter, NamedQuery, OperationError,
-    PointInsertOperations, PointOperations, PointStructPersisted, QueryEnum, QueryRequest,
-    ScoredPoint, ScoringQuery, SearchParams, UpdateOperation, VectorInternal,
-    VectorStructPersisted, WithPayloadInterface, WithVector,
+    CountRequest, CreateIndex, DeletePayloadOp, FieldIndexOperations, Filter, JsonPath,
+    OrderByInterface, Payload, PayloadFieldSchema, PayloadOps, PointId, PointInsertOperations,
+    PointOperations, ScrollRequest, SetPayloadOp, UpdateOperation, WithPayloadInterface,
+    WithVector,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::engine::{Engine, EngineError};
+use crate::engine::{AliasAction, Collection, Engine, EngineError};
+use crate::rest::{self, Selected, Selector};
+use crate::snapshot;
 
 /// Qdrant's default cap on request bodies.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -37,6 +38,8 @@ struct AppState {
     operations: Arc<AtomicU64>,
 }
 
+type Params = Query<HashMap<String, String>>;
+
 pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
     let state = AppState {
         engine,
@@ -44,15 +47,50 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
     };
     let protected = Router::new()
         .route("/collections", get(list_collections))
+        .route("/aliases", get(list_aliases))
+        .route("/collections/aliases", post(update_aliases))
         .route(
             "/collections/{name}",
             put(create_collection)
                 .delete(delete_collection)
-                .get(collection_info),
+                .get(collection_info)
+                .patch(update_collection),
         )
         .route("/collections/{name}/exists", get(collection_exists))
-        .route("/collections/{name}/points", put(upsert_points))
+        .route("/collections/{name}/aliases", get(collection_aliases))
+        .route(
+            "/collections/{name}/points",
+            put(upsert_points).post(get_points),
+        )
+        .route("/collections/{name}/points/{id}", get(get_point))
+        .route("/collections/{name}/points/delete", post(delete_points))
+        .route(
+            "/collections/{name}/points/payload",
+            post(set_payload).put(overwrite_payload),
+        )
+        .route(
+            "/collections/{name}/points/payload/delete",
+            post(delete_payload),
+        )
+        .route("/collections/{name}/points/payload/clear", post(clear_payload))
+        .route("/collections/{name}/points/count", post(count_points))
+        .route("/collections/{name}/points/scroll", post(scroll_points))
         .route("/collections/{name}/points/query", post(query_points))
+        .route("/collections/{name}/points/query/batch", post(query_batch))
+        .route("/collections/{name}/index", put(create_index))
+        .route("/collections/{name}/index/{field}", axum::routing::delete(delete_index))
+        .route(
+            "/collections/{name}/snapshots",
+            post(create_snapshot).get(list_snapshots),
+        )
+        .route(
+            "/collections/{name}/snapshots/recover",
+            put(recover_snapshot),
+        )
+        .route(
+            "/collections/{name}/snapshots/{snapshot}",
+            get(download_snapshot).delete(delete_snapshot),
+        )
         .layer(middleware::from_fn_with_state(
             api_key.map(Arc::new),
             require_api_key,
@@ -121,16 +159,35 @@ fn parse_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, EngineError> {
         .map_err(|e| EngineError::new(400, format!("Json deserialize error: {e}")))
 }
 
-/// Runs blocking engine work off the async workers.
+/// An optional body: empty means `{}`.
+fn parse_optional_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, EngineError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        parse_body(&Bytes::from_static(b"{}"))
+    } else {
+        parse_body(body)
+    }
+}
+
+/// Runs blocking engine work off the async workers; a panic becomes a 500, never a crash.
 async fn blocking<R: Send + 'static>(
     f: impl FnOnce() -> Result<R, EngineError> + Send + 'static,
 ) -> Result<R, EngineError> {
-    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
-        Err(EngineError::new(
-            500,
-            format!("Service internal error: {e}"),
-        ))
-    })
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(EngineError::internal(e)))
+}
+
+/// `?wait=true|false` (default `default`).
+fn wait_param(params: &HashMap<String, String>, default: bool) -> Result<bool, EngineError> {
+    match params.get("wait").map(String::as_str) {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(EngineError::new(
+            400,
+            format!("Query deserialize error: failed to parse `wait`: `{other}` is not a boolean"),
+        )),
+    }
 }
 
 async fn root() -> Response {
@@ -141,6 +198,10 @@ async fn root() -> Response {
 async fn health() -> &'static str {
     "healthz check passed"
 }
+
+// ---------------------------------------------------------------------------------------------
+// Collections
+// ---------------------------------------------------------------------------------------------
 
 async fn list_collections(State(state): State<AppState>) -> Response {
     let started = Instant::now();
@@ -153,17 +214,6 @@ async fn list_collections(State(state): State<AppState>) -> Response {
     ok(started, json!({"collections": names}))
 }
 
-#[derive(Deserialize)]
-struct CreateCollection {
-    vectors: VectorParams,
-}
-
-#[derive(Deserialize)]
-struct VectorParams {
-    size: usize,
-    distance: Distance,
-}
-
 async fn create_collection(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -171,10 +221,11 @@ async fn create_collection(
 ) -> Response {
     let started = Instant::now();
     let result = async {
-        let request: CreateCollection = parse_body(&body)?;
+        crate::engine::check_name(&name)?;
+        let request: rest::CreateCollection = parse_optional_body(&body)?;
+        let (config, meta) = rest::collection_config(request)?;
         let engine = state.engine.clone();
-        blocking(move || engine.create(&name, request.vectors.size, request.vectors.distance))
-            .await?;
+        blocking(move || engine.create(&name, config, meta)).await?;
         Ok(json!(true))
     };
     reply(started, result.await)
@@ -191,6 +242,51 @@ async fn delete_collection(State(state): State<AppState>, Path(name): Path<Strin
     )
 }
 
+async fn update_collection(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let update: rest::UpdateCollection = parse_optional_body(&body)?;
+        let engine = state.engine.clone();
+        blocking(move || {
+            let collection = engine.get(&name)?;
+            let mut config = collection.shard.config().clone();
+            let mut meta = collection.meta();
+            rest::apply_update(&mut config, &mut meta, &update)?;
+            let before = collection.shard.config().clone();
+            let needs_reopen = config.quantization_config != before.quantization_config
+                || config.on_disk_payload != before.on_disk_payload
+                || config.vectors != before.vectors
+                || config.sparse_vectors != before.sparse_vectors;
+            collection.update_meta(|m| *m = meta)?;
+            if needs_reopen {
+                drop(collection);
+                engine.reopen(&name, |dir| {
+                    config.save(dir).map_err(EngineError::from)
+                })?;
+            } else {
+                collection.with_gate(|shard| -> Result<(), EngineError> {
+                    if config.hnsw_config != before.hnsw_config {
+                        shard.set_hnsw_config(config.hnsw_config)?;
+                    }
+                    if config.optimizers != before.optimizers {
+                        shard.set_optimizers_config(config.optimizers.clone())?;
+                    }
+                    Ok(())
+                })?;
+                drop(collection);
+            }
+            engine.get(&name)?.request_optimization();
+            Ok(json!(true))
+        })
+        .await
+    };
+    reply(started, result.await)
+}
+
 async fn collection_exists(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     let started = Instant::now();
     ok(started, json!({"exists": state.engine.exists(&name)}))
@@ -198,98 +294,490 @@ async fn collection_exists(State(state): State<AppState>, Path(name): Path<Strin
 
 async fn collection_info(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     let started = Instant::now();
-    let result = state.engine.get(&name).map(|collection| {
-        let info = collection.shard.info();
-        let config = collection.shard.config();
-        let vectors = config.vectors.get(DEFAULT_VECTOR_NAME).map(|v| json!({"size": v.size, "distance": v.distance}));
-        json!({
-            "status": "green",
-            "optimizer_status": "ok",
-            "indexed_vectors_count": info.indexed_vectors_count,
-            "points_count": info.points_count,
-            "segments_count": info.segments_count,
-            "config": {
-                "params": {"vectors": vectors, "shard_number": 1, "replication_factor": 1,
-                           "write_consistency_factor": 1, "on_disk_payload": config.on_disk_payload},
-                "hnsw_config": config.hnsw_config,
-                "optimizer_config": {},
-            },
-            "payload_schema": {},
-        })
+    let engine = state.engine.clone();
+    let result = blocking(move || {
+        let collection = engine.get(&name)?;
+        Ok(rest::collection_info(&collection))
+    })
+    .await;
+    reply(started, result)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aliases
+// ---------------------------------------------------------------------------------------------
+
+fn aliases_json(aliases: Vec<(String, String)>) -> Value {
+    let list: Vec<Value> = aliases
+        .into_iter()
+        .map(|(alias, collection)| json!({"alias_name": alias, "collection_name": collection}))
+        .collect();
+    json!({"aliases": list})
+}
+
+async fn list_aliases(State(state): State<AppState>) -> Response {
+    let started = Instant::now();
+    ok(started, aliases_json(state.engine.aliases()))
+}
+
+async fn collection_aliases(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let started = Instant::now();
+    let result = state.engine.get(&name).map(|_| {
+        let target = state.engine.resolve(&name);
+        aliases_json(
+            state
+                .engine
+                .aliases()
+                .into_iter()
+                .filter(|(_, c)| *c == target)
+                .collect(),
+        )
     });
     reply(started, result)
 }
 
-#[derive(Deserialize)]
-struct UpsertPoints {
-    points: Vec<PointStructPersisted>,
+async fn update_aliases(State(state): State<AppState>, body: Bytes) -> Response {
+    let started = Instant::now();
+    #[derive(Deserialize)]
+    struct Actions {
+        actions: Vec<Value>,
+    }
+    #[derive(Deserialize)]
+    struct Create {
+        collection_name: String,
+        alias_name: String,
+    }
+    #[derive(Deserialize)]
+    struct Delete {
+        alias_name: String,
+    }
+    #[derive(Deserialize)]
+    struct Rename {
+        old_alias_name: String,
+        new_alias_name: String,
+    }
+    let result = async {
+        let request: Actions = parse_body(&body)?;
+        let mut actions = Vec::new();
+        for action in request.actions {
+            let Value::Object(mut map) = action else {
+                return Err(EngineError::new(400, "Json deserialize error: alias action must be an object"));
+            };
+            if let Some(v) = map.remove("create_alias") {
+                let c: Create = rest::from_value(v)?;
+                actions.push(AliasAction::Create {
+                    collection_name: c.collection_name,
+                    alias_name: c.alias_name,
+                });
+            } else if let Some(v) = map.remove("delete_alias") {
+                let d: Delete = rest::from_value(v)?;
+                actions.push(AliasAction::Delete {
+                    alias_name: d.alias_name,
+                });
+            } else if let Some(v) = map.remove("rename_alias") {
+                let r: Rename = rest::from_value(v)?;
+                actions.push(AliasAction::Rename {
+                    old_alias_name: r.old_alias_name,
+                    new_alias_name: r.new_alias_name,
+                });
+            } else {
+                return Err(EngineError::new(
+                    400,
+                    "Json deserialize error: unknown variant, expected one of `create_alias`, `delete_alias`, `rename_alias`",
+                ));
+            }
+        }
+        let engine = state.engine.clone();
+        blocking(move || engine.update_aliases(actions)).await?;
+        Ok(json!(true))
+    };
+    reply(started, result.await)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Points: writes
+// ---------------------------------------------------------------------------------------------
+
+/// Applies an update under the write gate; `{"operation_id", "status"}`.
+async fn write(
+    state: &AppState,
+    collection: Arc<Collection>,
+    wait: bool,
+    operation: UpdateOperation,
+) -> Result<Value, EngineError> {
+    blocking(move || collection.write(|shard| shard.update(operation))).await?;
+    let operation_id = state.operations.fetch_add(1, Ordering::Relaxed);
+    // Writes are applied before the reply either way; `wait` only changes what is reported.
+    let status = if wait { "completed" } else { "acknowledged" };
+    Ok(json!({"operation_id": operation_id, "status": status}))
 }
 
 async fn upsert_points(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
+    Query(params): Params,
     body: Bytes,
 ) -> Response {
     let started = Instant::now();
-    let wait = params.get("wait").is_some_and(|w| w == "true");
     let result = async {
+        let wait = wait_param(&params, false)?;
         let collection = state.engine.get(&name)?;
-        let request: UpsertPoints = parse_body(&body)?;
-        check_dimensions(&collection.shard, &request.points)?;
-        blocking(move || {
-            collection.write(|shard| {
-                shard.update(UpdateOperation::PointOperation(
-                    PointOperations::UpsertPoints(PointInsertOperations::PointsList(
-                        request.points,
-                    )),
-                ))
-            })
-        })
-        .await?;
-        let operation_id = state.operations.fetch_add(1, Ordering::Relaxed);
-        // Writes are applied before the reply either way; `wait` only changes what is reported.
-        let status = if wait { "completed" } else { "acknowledged" };
-        Ok(json!({"operation_id": operation_id, "status": status}))
+        let request: rest::UpsertRequest = parse_body(&body)?;
+        let points = rest::upsert_points(request)?;
+        rest::check_points(&collection.shard.config(), &points)?;
+        let operation = UpdateOperation::PointOperation(PointOperations::UpsertPoints(
+            PointInsertOperations::PointsList(points),
+        ));
+        write(&state, collection, wait, operation).await
     };
     reply(started, result.await)
 }
 
-/// Qdrant rejects the whole batch when one vector has the wrong size; the shard applies
-/// upserts in chunks, so check first to keep the request all-or-nothing.
-fn check_dimensions(shard: &EdgeShard, points: &[PointStructPersisted]) -> Result<(), EngineError> {
-    let config = shard.config();
-    for point in points {
-        if let VectorStructPersisted::Single(vector) = &point.vector {
-            let Some(params) = config.vectors.get(DEFAULT_VECTOR_NAME) else {
-                return Err(OperationError::VectorNameNotExists {
-                    received_name: DEFAULT_VECTOR_NAME.into(),
-                }
-                .into());
-            };
-            if vector.len() != params.size {
-                return Err(OperationError::WrongVectorDimension {
-                    expected_dim: params.size,
-                    received_dim: vector.len(),
-                }
-                .into());
-            }
-        }
-    }
-    Ok(())
+async fn delete_points(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let wait = wait_param(&params, false)?;
+        let collection = state.engine.get(&name)?;
+        let selector: Selector = parse_body(&body)?;
+        let operation = UpdateOperation::PointOperation(match selector.into_selected()? {
+            Selected::Ids(ids) => PointOperations::DeletePoints { ids },
+            Selected::Filter(filter) => PointOperations::DeletePointsByFilter(filter),
+        });
+        write(&state, collection, wait, operation).await
+    };
+    reply(started, result.await)
 }
 
 #[derive(Deserialize)]
-struct QueryPoints {
-    query: Option<Value>,
-    using: Option<String>,
+struct SetPayloadRest {
+    payload: Payload,
+    points: Option<Vec<PointId>>,
     filter: Option<Filter>,
-    limit: Option<usize>,
-    offset: Option<usize>,
-    score_threshold: Option<f32>,
-    with_payload: Option<WithPayloadInterface>,
-    with_vector: Option<WithVector>,
-    params: Option<SearchParams>,
+    key: Option<JsonPath>,
+}
+
+async fn set_payload_common(
+    state: AppState,
+    name: String,
+    params: HashMap<String, String>,
+    body: Bytes,
+    overwrite: bool,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let wait = wait_param(&params, false)?;
+        let collection = state.engine.get(&name)?;
+        let request: SetPayloadRest = parse_body(&body)?;
+        let (points, filter) = match (Selector {
+            points: request.points,
+            filter: request.filter,
+        })
+        .into_selected()?
+        {
+            Selected::Ids(ids) => (Some(ids), None),
+            Selected::Filter(filter) => (None, Some(filter)),
+        };
+        let op = SetPayloadOp {
+            payload: request.payload,
+            points,
+            filter,
+            key: if overwrite { None } else { request.key },
+        };
+        let operation = UpdateOperation::PayloadOperation(if overwrite {
+            PayloadOps::OverwritePayload(op)
+        } else {
+            PayloadOps::SetPayload(op)
+        });
+        write(&state, collection, wait, operation).await
+    };
+    reply(started, result.await)
+}
+
+async fn set_payload(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    set_payload_common(state, name, params, body, false).await
+}
+
+async fn overwrite_payload(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    set_payload_common(state, name, params, body, true).await
+}
+
+async fn delete_payload(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    #[derive(Deserialize)]
+    struct DeletePayloadRest {
+        keys: Vec<JsonPath>,
+        points: Option<Vec<PointId>>,
+        filter: Option<Filter>,
+    }
+    let result = async {
+        let wait = wait_param(&params, false)?;
+        let collection = state.engine.get(&name)?;
+        let request: DeletePayloadRest = parse_body(&body)?;
+        let (points, filter) = match (Selector {
+            points: request.points,
+            filter: request.filter,
+        })
+        .into_selected()?
+        {
+            Selected::Ids(ids) => (Some(ids), None),
+            Selected::Filter(filter) => (None, Some(filter)),
+        };
+        let operation = UpdateOperation::PayloadOperation(PayloadOps::DeletePayload(
+            DeletePayloadOp {
+                keys: request.keys,
+                points,
+                filter,
+            },
+        ));
+        write(&state, collection, wait, operation).await
+    };
+    reply(started, result.await)
+}
+
+async fn clear_payload(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let wait = wait_param(&params, false)?;
+        let collection = state.engine.get(&name)?;
+        let selector: Selector = parse_body(&body)?;
+        let operation = UpdateOperation::PayloadOperation(match selector.into_selected()? {
+            Selected::Ids(points) => PayloadOps::ClearPayload { points },
+            Selected::Filter(filter) => PayloadOps::ClearPayloadByFilter(filter),
+        });
+        write(&state, collection, wait, operation).await
+    };
+    reply(started, result.await)
+}
+
+async fn create_index(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    #[derive(Deserialize)]
+    struct CreateIndexRest {
+        field_name: JsonPath,
+        field_schema: Option<PayloadFieldSchema>,
+    }
+    let result = async {
+        let wait = wait_param(&params, false)?;
+        let collection = state.engine.get(&name)?;
+        let request: CreateIndexRest = parse_body(&body)?;
+        if request.field_schema.is_none() {
+            return Err(EngineError::bad_input(
+                "Can't auto-detect field type, please specify `field_schema` in the request",
+            ));
+        }
+        let operation =
+            UpdateOperation::FieldIndexOperation(FieldIndexOperations::CreateIndex(CreateIndex {
+                field_name: request.field_name,
+                field_schema: request.field_schema,
+            }));
+        write(&state, collection, wait, operation).await
+    };
+    reply(started, result.await)
+}
+
+async fn delete_index(
+    State(state): State<AppState>,
+    Path((name, field)): Path<(String, String)>,
+    Query(params): Params,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let wait = wait_param(&params, false)?;
+        let collection = state.engine.get(&name)?;
+        let field: JsonPath = field
+            .parse()
+            .map_err(|_| EngineError::bad_input(format!("Invalid field name `{field}`")))?;
+        let operation =
+            UpdateOperation::FieldIndexOperation(FieldIndexOperations::DeleteIndex(field));
+        write(&state, collection, wait, operation).await
+    };
+    reply(started, result.await)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Points: reads
+// ---------------------------------------------------------------------------------------------
+
+async fn get_points(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    #[derive(Deserialize)]
+    struct PointRequest {
+        ids: Vec<PointId>,
+        with_payload: Option<WithPayloadInterface>,
+        #[serde(default, alias = "with_vectors")]
+        with_vector: Option<WithVector>,
+    }
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let request: PointRequest = parse_body(&body)?;
+        blocking(move || {
+            let records = collection.shard.retrieve(
+                &request.ids,
+                Some(
+                    request
+                        .with_payload
+                        .unwrap_or(WithPayloadInterface::Bool(true)),
+                ),
+                Some(request.with_vector.unwrap_or(WithVector::Bool(false))),
+            )?;
+            Ok(Value::Array(
+                records.into_iter().map(rest::record_json).collect(),
+            ))
+        })
+        .await
+    };
+    reply(started, result.await)
+}
+
+async fn get_point(
+    State(state): State<AppState>,
+    Path((name, id)): Path<(String, String)>,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let point_id: PointId = match id.parse::<u64>() {
+            Ok(n) => PointId::NumId(n),
+            Err(_) => rest::from_value(Value::String(id.clone())).map_err(|_| {
+                EngineError::bad_input(format!(
+                    "Unable to parse point id `{id}`: expected an unsigned integer or a UUID"
+                ))
+            })?,
+        };
+        blocking(move || {
+            let records = collection.shard.retrieve(
+                &[point_id],
+                Some(WithPayloadInterface::Bool(true)),
+                Some(WithVector::Bool(true)),
+            )?;
+            match records.into_iter().next() {
+                Some(record) => Ok(rest::record_json(record)),
+                None => Err(EngineError::new(
+                    404,
+                    format!("Not found: No point with id {point_id} found"),
+                )),
+            }
+        })
+        .await
+    };
+    reply(started, result.await)
+}
+
+async fn count_points(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    #[derive(Deserialize)]
+    struct CountRest {
+        filter: Option<Filter>,
+        exact: Option<bool>,
+    }
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let request: CountRest = parse_optional_body(&body)?;
+        blocking(move || {
+            let count = collection.shard.count(CountRequest {
+                filter: request.filter,
+                exact: request.exact.unwrap_or(true),
+            })?;
+            Ok(json!({"count": count}))
+        })
+        .await
+    };
+    reply(started, result.await)
+}
+
+async fn scroll_points(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    #[derive(Deserialize)]
+    struct ScrollRest {
+        offset: Option<PointId>,
+        limit: Option<usize>,
+        filter: Option<Filter>,
+        with_payload: Option<WithPayloadInterface>,
+        #[serde(default, alias = "with_vectors")]
+        with_vector: Option<WithVector>,
+        order_by: Option<OrderByInterface>,
+    }
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let request: ScrollRest = parse_optional_body(&body)?;
+        if request.limit == Some(0) {
+            return Err(EngineError::validation(
+                "limit: value 0 invalid, must be 1 or larger",
+            ));
+        }
+        blocking(move || {
+            let (records, next) = collection.shard.scroll(ScrollRequest {
+                offset: request.offset,
+                limit: Some(request.limit.unwrap_or(10)),
+                filter: request.filter,
+                with_payload: Some(
+                    request
+                        .with_payload
+                        .unwrap_or(WithPayloadInterface::Bool(true)),
+                ),
+                with_vector: request.with_vector.unwrap_or(WithVector::Bool(false)),
+                order_by: request.order_by,
+            })?;
+            let points: Vec<Value> = records.into_iter().map(rest::record_json).collect();
+            Ok(json!({"points": points, "next_page_offset": next}))
+        })
+        .await
+    };
+    reply(started, result.await)
+}
+
+fn run_query(collection: &Collection, request: rest::QueryRequestRest) -> Result<Value, EngineError> {
+    let (request, offset) = rest::query_request(&collection.shard, request)?;
+    let points = collection.shard.query(request)?;
+    // `EdgeShard::query` fetches `limit + offset` and leaves the skip to the caller.
+    let points: Vec<Value> = points
+        .into_iter()
+        .skip(offset)
+        .map(rest::scored_point_json)
+        .collect();
+    Ok(json!({"points": points}))
 }
 
 async fn query_points(
@@ -300,64 +788,111 @@ async fn query_points(
     let started = Instant::now();
     let result = async {
         let collection = state.engine.get(&name)?;
-        let request: QueryPoints = parse_body(&body)?;
-        let offset = request.offset.unwrap_or(0);
-        let query = match request.query {
-            None => None,
-            Some(q) => Some(ScoringQuery::Vector(QueryEnum::Nearest(NamedQuery {
-                query: VectorInternal::Dense(dense_query(q)?),
-                using: request.using.clone(),
-            }))),
-        };
-        let shard_request = QueryRequest {
-            prefetches: vec![],
-            query,
-            filter: request.filter,
-            score_threshold: request.score_threshold.map(OrderedFloat),
-            limit: request.limit.unwrap_or(10),
-            offset,
-            params: request.params,
-            with_vector: request.with_vector.unwrap_or(WithVector::Bool(false)),
-            with_payload: request
-                .with_payload
-                .unwrap_or(WithPayloadInterface::Bool(false)),
-        };
-        let points = blocking(move || Ok(collection.shard.query(shard_request)?)).await?;
-        // `EdgeShard::query` fetches `limit + offset` and leaves the skip to the caller.
-        let points: Vec<Value> = points
-            .into_iter()
-            .skip(offset)
-            .map(scored_point_json)
-            .collect();
-        Ok(json!({"points": points}))
+        let request: rest::QueryRequestRest = parse_optional_body(&body)?;
+        blocking(move || run_query(&collection, request)).await
     };
     reply(started, result.await)
 }
 
-/// A dense query: `[..]` or `{"nearest": [..]}`.
-fn dense_query(query: Value) -> Result<Vec<f32>, EngineError> {
-    let vector = match query {
-        Value::Object(mut map) if map.contains_key("nearest") => {
-            map.remove("nearest").unwrap_or_default()
-        }
-        other => other,
+async fn query_batch(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    #[derive(Deserialize)]
+    struct Batch {
+        searches: Vec<rest::QueryRequestRest>,
+    }
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let batch: Batch = parse_body(&body)?;
+        blocking(move || {
+            let results = batch
+                .searches
+                .into_iter()
+                .map(|request| run_query(&collection, request))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::Array(results))
+        })
+        .await
     };
-    serde_json::from_value(vector).map_err(|_| {
-        EngineError::new(
-            400,
-            "Wrong input: the embedded engine answers dense vector queries only",
-        )
-    })
+    reply(started, result.await)
 }
 
-fn scored_point_json(point: ScoredPoint) -> Value {
-    let mut out = json!({"id": point.id, "version": point.version, "score": point.score});
-    if let Some(payload) = point.payload {
-        out["payload"] = Value::Object(payload.0);
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+// ---------------------------------------------------------------------------------------------
+
+async fn create_snapshot(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let started = Instant::now();
+    let engine = state.engine.clone();
+    reply(
+        started,
+        blocking(move || snapshot::create(&engine, &name)).await,
+    )
+}
+
+async fn list_snapshots(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let started = Instant::now();
+    let engine = state.engine.clone();
+    reply(started, blocking(move || snapshot::list(&engine, &name)).await)
+}
+
+async fn download_snapshot(
+    State(state): State<AppState>,
+    Path((name, snapshot_name)): Path<(String, String)>,
+) -> Response {
+    let started = Instant::now();
+    let engine = state.engine.clone();
+    let path = match blocking(move || snapshot::path(&engine, &name, &snapshot_name)).await {
+        Ok(path) => path,
+        Err(e) => return error(started, e),
+    };
+    // Snapshots of the collections this engine serves are small enough to send whole.
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(bytes) => bytes,
+        Err(e) => return error(started, EngineError::internal(e)),
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .body(Body::from(bytes))
+        .unwrap_or_else(|e| error(started, EngineError::internal(e)))
+}
+
+async fn delete_snapshot(
+    State(state): State<AppState>,
+    Path((name, snapshot_name)): Path<(String, String)>,
+) -> Response {
+    let started = Instant::now();
+    let engine = state.engine.clone();
+    reply(
+        started,
+        blocking(move || snapshot::delete(&engine, &name, &snapshot_name).map(|()| json!(true)))
+            .await,
+    )
+}
+
+async fn recover_snapshot(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    #[derive(Deserialize)]
+    struct Recover {
+        location: String,
+        checksum: Option<String>,
     }
-    if let Some(vector) = point.vector {
-        out["vector"] =
-            serde_json::to_value(VectorStructPersisted::from(vector)).unwrap_or(Value::Null);
-    }
-    out
+    let result = async {
+        let request: Recover = parse_body(&body)?;
+        let engine = state.engine.clone();
+        blocking(move || {
+            snapshot::recover(&engine, &name, &request.location, request.checksum.as_deref())
+        })
+        .await?;
+        Ok(json!(true))
+    };
+    reply(started, result.await)
 }

@@ -13,6 +13,8 @@
 
 mod engine;
 mod http;
+mod rest;
+mod snapshot;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -55,6 +57,7 @@ pub struct EmbeddedServer {
 impl EmbeddedServer {
     pub async fn start(options: Options) -> anyhow::Result<Self> {
         let engine = Arc::new(Engine::open(options.data_dir.clone())?);
+        engine.start_optimizer();
         let listener = tokio::net::TcpListener::bind(options.bind).await?;
         let addr = listener.local_addr()?;
         let app = http::router(engine.clone(), options.api_key);
