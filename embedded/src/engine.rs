@@ -292,10 +292,7 @@ impl Engine {
             let shard = EdgeShard::load(&entry.path(), None)
                 .map_err(|e| anyhow::anyhow!("cannot load collection `{name}`: {e}"))?;
             let meta = load_meta(&entry.path());
-            collections.insert(
-                name,
-                Arc::new(Collection::open(shard, entry.path(), meta)),
-            );
+            collections.insert(name, Arc::new(Collection::open(shard, entry.path(), meta)));
         }
         let aliases = std::fs::read(root.join(ALIASES_FILE))
             .ok()
@@ -417,7 +414,10 @@ impl Engine {
                 return Err(e.into());
             }
         };
-        collections.insert(name.to_owned(), Arc::new(Collection::open(shard, dir, meta)));
+        collections.insert(
+            name.to_owned(),
+            Arc::new(Collection::open(shard, dir, meta)),
+        );
         Ok(())
     }
 

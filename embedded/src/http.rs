@@ -72,13 +72,19 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
             "/collections/{name}/points/payload/delete",
             post(delete_payload),
         )
-        .route("/collections/{name}/points/payload/clear", post(clear_payload))
+        .route(
+            "/collections/{name}/points/payload/clear",
+            post(clear_payload),
+        )
         .route("/collections/{name}/points/count", post(count_points))
         .route("/collections/{name}/points/scroll", post(scroll_points))
         .route("/collections/{name}/points/query", post(query_points))
         .route("/collections/{name}/points/query/batch", post(query_batch))
         .route("/collections/{name}/index", put(create_index))
-        .route("/collections/{name}/index/{field}", axum::routing::delete(delete_index))
+        .route(
+            "/collections/{name}/index/{field}",
+            axum::routing::delete(delete_index),
+        )
         .route(
             "/collections/{name}/snapshots",
             post(create_snapshot).get(list_snapshots),
@@ -264,9 +270,7 @@ async fn update_collection(
             collection.update_meta(|m| *m = meta)?;
             if needs_reopen {
                 drop(collection);
-                engine.reopen(&name, |dir| {
-                    config.save(dir).map_err(EngineError::from)
-                })?;
+                engine.reopen(&name, |dir| config.save(dir).map_err(EngineError::from))?;
             } else {
                 collection.with_gate(|shard| -> Result<(), EngineError> {
                     if config.hnsw_config != before.hnsw_config {
@@ -361,7 +365,10 @@ async fn update_aliases(State(state): State<AppState>, body: Bytes) -> Response 
         let mut actions = Vec::new();
         for action in request.actions {
             let Value::Object(mut map) = action else {
-                return Err(EngineError::new(400, "Json deserialize error: alias action must be an object"));
+                return Err(EngineError::new(
+                    400,
+                    "Json deserialize error: alias action must be an object",
+                ));
             };
             if let Some(v) = map.remove("create_alias") {
                 let c: Create = rest::from_value(v)?;
@@ -542,13 +549,12 @@ async fn delete_payload(
             Selected::Ids(ids) => (Some(ids), None),
             Selected::Filter(filter) => (None, Some(filter)),
         };
-        let operation = UpdateOperation::PayloadOperation(PayloadOps::DeletePayload(
-            DeletePayloadOp {
+        let operation =
+            UpdateOperation::PayloadOperation(PayloadOps::DeletePayload(DeletePayloadOp {
                 keys: request.keys,
                 points,
                 filter,
-            },
-        ));
+            }));
         write(&state, collection, wait, operation).await
     };
     reply(started, result.await)
@@ -768,7 +774,10 @@ async fn scroll_points(
     reply(started, result.await)
 }
 
-fn run_query(collection: &Collection, request: rest::QueryRequestRest) -> Result<Value, EngineError> {
+fn run_query(
+    collection: &Collection,
+    request: rest::QueryRequestRest,
+) -> Result<Value, EngineError> {
     let (request, offset) = rest::query_request(&collection.shard, request)?;
     let points = collection.shard.query(request)?;
     // `EdgeShard::query` fetches `limit + offset` and leaves the skip to the caller.
@@ -836,7 +845,10 @@ async fn create_snapshot(State(state): State<AppState>, Path(name): Path<String>
 async fn list_snapshots(State(state): State<AppState>, Path(name): Path<String>) -> Response {
     let started = Instant::now();
     let engine = state.engine.clone();
-    reply(started, blocking(move || snapshot::list(&engine, &name)).await)
+    reply(
+        started,
+        blocking(move || snapshot::list(&engine, &name)).await,
+    )
 }
 
 async fn download_snapshot(
@@ -889,7 +901,12 @@ async fn recover_snapshot(
         let request: Recover = parse_body(&body)?;
         let engine = state.engine.clone();
         blocking(move || {
-            snapshot::recover(&engine, &name, &request.location, request.checksum.as_deref())
+            snapshot::recover(
+                &engine,
+                &name,
+                &request.location,
+                request.checksum.as_deref(),
+            )
         })
         .await?;
         Ok(json!(true))

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use qdrant_edge::external::ordered_float::OrderedFloat;
 use qdrant_edge::{
     DEFAULT_VECTOR_NAME, Distance, EdgeConfig, EdgeOptimizersConfig, EdgeShard,
-    EdgeSparseVectorParams, EdgeVectorParams, Filter, Fusion, HasIdCondition, HnswIndexConfig,
-    Mmr, Modifier, MultiVectorConfig, NamedQuery, OrderByInterface, PointId, PointStructPersisted,
-    Prefetch, QuantizationConfig, QueryEnum, QueryRequest, Record, RecommendQuery, Sample,
+    EdgeSparseVectorParams, EdgeVectorParams, Filter, Fusion, HasIdCondition, HnswIndexConfig, Mmr,
+    Modifier, MultiVectorConfig, NamedQuery, OrderByInterface, PointId, PointStructPersisted,
+    Prefetch, QuantizationConfig, QueryEnum, QueryRequest, RecommendQuery, Record, Sample,
     ScoredPoint, ScoringQuery, SearchParams, SparseVector, TypedMultiDenseVector, VectorInternal,
     VectorPersisted, VectorStorageDatatype, VectorStructInternal, VectorStructPersisted,
     WalOptions, WithPayloadInterface, WithVector,
@@ -241,8 +241,7 @@ fn dense_params(
     }
     if let Some(diff) = &p.hnsw_config {
         builder = builder.hnsw_config(hnsw_from(hnsw, Some(diff))?);
-        meta.vector_hnsw
-            .insert(name.to_owned(), strip_nulls(diff));
+        meta.vector_hnsw.insert(name.to_owned(), strip_nulls(diff));
     }
     Ok(builder.build())
 }
@@ -662,7 +661,11 @@ fn check_sparse(sparse: &SparseVector) -> Result<(), EngineError> {
 }
 
 /// Checks one named vector against the collection config.
-fn check_vector(config: &EdgeConfig, name: &str, vector: &VectorInternal) -> Result<(), EngineError> {
+fn check_vector(
+    config: &EdgeConfig,
+    name: &str,
+    vector: &VectorInternal,
+) -> Result<(), EngineError> {
     if let Some(params) = config.vectors.get(name) {
         match vector {
             VectorInternal::Dense(v) => {
@@ -730,12 +733,17 @@ fn check_multi(m: &[Vec<f32>]) -> Result<(), EngineError> {
 
 /// Qdrant rejects the whole batch when one vector is wrong; the shard applies upserts in
 /// chunks, so check first to keep the request all-or-nothing.
-pub fn check_points(config: &EdgeConfig, points: &[PointStructPersisted]) -> Result<(), EngineError> {
+pub fn check_points(
+    config: &EdgeConfig,
+    points: &[PointStructPersisted],
+) -> Result<(), EngineError> {
     for point in points {
         match &point.vector {
-            VectorStructPersisted::Single(v) => {
-                check_vector(config, DEFAULT_VECTOR_NAME, &VectorInternal::Dense(v.clone()))?
-            }
+            VectorStructPersisted::Single(v) => check_vector(
+                config,
+                DEFAULT_VECTOR_NAME,
+                &VectorInternal::Dense(v.clone()),
+            )?,
             VectorStructPersisted::MultiDense(m) => {
                 check_multi(m)?;
                 check_vector(
@@ -994,7 +1002,9 @@ fn scoring_query(
             _ => {
                 return Err(EngineError::new(
                     400,
-                    format!("Json deserialize error: unknown fusion `{fusion}`, expected `rrf` or `dbsf`"),
+                    format!(
+                        "Json deserialize error: unknown fusion `{fusion}`, expected `rrf` or `dbsf`"
+                    ),
                 ));
             }
         }
@@ -1007,9 +1017,7 @@ fn scoring_query(
         let r: RrfRest = from_value(rrf)?;
         ScoringQuery::Fusion(Fusion::Rrf {
             k: r.k.unwrap_or(2),
-            weights: r
-                .weights
-                .map(|w| w.into_iter().map(OrderedFloat).collect()),
+            weights: r.weights.map(|w| w.into_iter().map(OrderedFloat).collect()),
         })
     } else if let Some(order_by) = map.remove("order_by") {
         let order_by: OrderByInterface = from_value(order_by)?;
@@ -1059,7 +1067,9 @@ fn scoring_query(
             other => {
                 return Err(EngineError::new(
                     400,
-                    format!("Json deserialize error: unknown variant `{other}`, expected one of `average_vector`, `best_score`, `sum_scores`"),
+                    format!(
+                        "Json deserialize error: unknown variant `{other}`, expected one of `average_vector`, `best_score`, `sum_scores`"
+                    ),
                 ));
             }
         }
@@ -1077,7 +1087,10 @@ fn scoring_query(
         return Err(EngineError::bad_input(
             "discover, context and relevance feedback queries are not supported by the embedded engine",
         ));
-    } else if ["text", "image", "object"].iter().any(|k| map.contains_key(*k)) {
+    } else if ["text", "image", "object"]
+        .iter()
+        .any(|k| map.contains_key(*k))
+    {
         return Err(EngineError::bad_input(
             "inference (documents, images, objects) is not supported by the embedded engine",
         ));
@@ -1088,9 +1101,7 @@ fn scoring_query(
         ));
     };
     if matches!(scoring, ScoringQuery::Fusion(_)) && !has_prefetch {
-        return Err(EngineError::bad_input(
-            "Fusion queries require prefetches",
-        ));
+        return Err(EngineError::bad_input("Fusion queries require prefetches"));
     }
     Ok((scoring, referenced))
 }
@@ -1196,7 +1207,11 @@ fn vector_input(
             check_sparse(&sparse)?;
             VectorInternal::Sparse(sparse)
         }
-        Value::Object(map) if ["text", "image", "object"].iter().any(|k| map.contains_key(*k)) => {
+        Value::Object(map)
+            if ["text", "image", "object"]
+                .iter()
+                .any(|k| map.contains_key(*k)) =>
+        {
             return Err(EngineError::bad_input(
                 "inference (documents, images, objects) is not supported by the embedded engine",
             ));

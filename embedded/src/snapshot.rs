@@ -12,7 +12,10 @@ use crate::engine::{Engine, EngineError, io_error};
 const SUFFIX: &str = ".snapshot";
 
 fn snapshot_not_found(name: &str) -> EngineError {
-    EngineError::new(404, format!("Not found: Snapshot file `{name}` does not exist!"))
+    EngineError::new(
+        404,
+        format!("Not found: Snapshot file `{name}` does not exist!"),
+    )
 }
 
 /// Snapshot names are file names inside the collection's snapshot directory, nothing else.
@@ -185,7 +188,10 @@ fn fetch(engine: &Engine, location: &str, scratch: &Path) -> Result<PathBuf, Eng
         if !path.is_file() {
             return Err(EngineError::new(
                 404,
-                format!("Not found: Snapshot file `{}` does not exist!", path.display()),
+                format!(
+                    "Not found: Snapshot file `{}` does not exist!",
+                    path.display()
+                ),
             ));
         }
         return Ok(path);
@@ -211,7 +217,9 @@ fn fetch(engine: &Engine, location: &str, scratch: &Path) -> Result<PathBuf, Eng
         let collection = percent_decode(collection);
         let file = percent_decode(file);
         if check_snapshot_name(&file).is_ok() {
-            let local = engine.snapshots_dir(&engine.resolve(&collection)).join(&file);
+            let local = engine
+                .snapshots_dir(&engine.resolve(&collection))
+                .join(&file);
             if local.is_file() {
                 return Ok(local);
             }
@@ -245,8 +253,9 @@ fn percent_decode(s: &str) -> String {
 
 /// A plain HTTP/1.0 GET (no keep-alive, no chunking) saved to `target`.
 fn http_get(authority: &str, path: &str, target: &Path) -> Result<(), EngineError> {
-    let download_error =
-        |e: &dyn std::fmt::Display| EngineError::bad_input(format!("Cannot download snapshot: {e}"));
+    let download_error = |e: &dyn std::fmt::Display| {
+        EngineError::bad_input(format!("Cannot download snapshot: {e}"))
+    };
     let host_port = if authority.contains(':') {
         authority.to_owned()
     } else {
