@@ -4,12 +4,13 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::Error;
-use crate::model::Filter;
+use crate::model::{Condition, Filter};
+use crate::{Error, ids};
 
 const CLAUSES: [&str; 4] = ["must", "should", "must_not", "min_should"];
 
-/// The filter as the JSON object Qdrant expects.
+/// The filter as the JSON object Qdrant expects, with point ids in `has_id` mapped as
+/// `point-batch` maps them.
 pub fn to_json(filter: &Filter) -> Result<Value, Error> {
     match filter {
         Filter::MustMatch(pairs) => {
@@ -22,13 +23,109 @@ pub fn to_json(filter: &Filter) -> Result<Value, Error> {
                 .collect::<Result<Vec<_>, Error>>()?;
             Ok(json!({ "must": conditions }))
         }
+        Filter::Conditions(c) => {
+            let clause = |list: &[Condition]| -> Result<Value, Error> {
+                list.iter().map(condition_json).collect::<Result<_, _>>()
+            };
+            let mut out = Map::new();
+            for (name, list) in [
+                ("must", &c.must),
+                ("should", &c.should),
+                ("must_not", &c.must_not),
+            ] {
+                if !list.is_empty() {
+                    out.insert(name.into(), clause(list)?);
+                }
+            }
+            Ok(Value::Object(out))
+        }
         Filter::Json(text) => {
-            let value: Value = serde_json::from_str(text)
+            let mut value: Value = serde_json::from_str(text)
                 .map_err(|e| Error::InvalidInput(format!("filter is not valid JSON: {e}")))?;
             check_filter(&value, "filter")?;
+            map_has_ids(&mut value)?;
             Ok(value)
         }
     }
+}
+
+fn condition_json(condition: &Condition) -> Result<Value, Error> {
+    let field = |key: &str, test: &str, body: Value| -> Result<Value, Error> {
+        check_key(key)?;
+        Ok(json!({"key": key, test: body}))
+    };
+    match condition {
+        Condition::Keyword((k, v)) => field(k, "match", json!({"value": v})),
+        Condition::Integer((k, v)) => field(k, "match", json!({"value": v})),
+        Condition::Boolean((k, v)) => field(k, "match", json!({"value": v})),
+        Condition::AnyKeyword((k, v)) => field(k, "match", json!({"any": v})),
+        Condition::ExceptKeyword((k, v)) => field(k, "match", json!({"except": v})),
+        Condition::Text((k, v)) => field(k, "match", json!({"text": v})),
+        Condition::Range((k, r)) => {
+            let mut range = Map::new();
+            for (name, bound) in [("gt", r.gt), ("gte", r.gte), ("lt", r.lt), ("lte", r.lte)] {
+                match bound {
+                    Some(b) if !b.is_finite() => {
+                        return Err(Error::InvalidInput(format!(
+                            "range `{k}`: {name} is not finite"
+                        )));
+                    }
+                    Some(b) => {
+                        range.insert(name.into(), json!(b));
+                    }
+                    None => {}
+                }
+            }
+            if range.is_empty() {
+                return Err(Error::InvalidInput(format!("range `{k}` has no bound")));
+            }
+            field(k, "range", Value::Object(range))
+        }
+        Condition::IsEmpty(k) => {
+            check_key(k)?;
+            Ok(json!({"is_empty": {"key": k}}))
+        }
+        Condition::IsNull(k) => {
+            check_key(k)?;
+            Ok(json!({"is_null": {"key": k}}))
+        }
+        Condition::HasId(list) => Ok(json!({"has_id": ids::to_qdrant_list(list)?})),
+    }
+}
+
+/// Rewrites the ids of every `has_id` condition (at any depth) to Qdrant's id forms.
+fn map_has_ids(value: &mut Value) -> Result<(), Error> {
+    match value {
+        Value::Object(object) => {
+            for (key, inner) in object.iter_mut() {
+                if key == "has_id" {
+                    let Value::Array(list) = inner else {
+                        return Err(Error::InvalidInput("`has_id` must be a list of ids".into()));
+                    };
+                    for id in list.iter_mut() {
+                        *id = match id {
+                            Value::String(s) => ids::to_qdrant(s)?.json,
+                            Value::Number(n) if n.is_u64() => continue,
+                            other => {
+                                return Err(Error::InvalidInput(format!(
+                                    "`has_id` entry {other} is not an id"
+                                )));
+                            }
+                        };
+                    }
+                } else {
+                    map_has_ids(inner)?;
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                map_has_ids(item)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn invalid(path: &str, what: &str) -> Error {
@@ -164,6 +261,7 @@ fn check_field_condition(object: &Map<String, Value>, path: &str) -> Result<(), 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Conditions, Range};
 
     #[test]
     fn must_match_builds_keyword_conditions() {
@@ -187,6 +285,74 @@ mod tests {
         assert!(to_json(&Filter::Json(text.into())).is_ok());
         let nested = r#"{"must":[{"nested":{"key":"d","filter":{"must":[{"key":"a","match":{"value":1}}]}}}]}"#;
         assert!(to_json(&Filter::Json(nested.into())).is_ok());
+    }
+
+    #[test]
+    fn has_id_strings_are_mapped_like_point_ids() {
+        let mapped = ids::to_qdrant("doc1").unwrap().json;
+        let f = Filter::Json(r#"{"must_not":[{"has_id":[7,"doc1"]}]}"#.into());
+        assert_eq!(
+            to_json(&f).unwrap(),
+            json!({"must_not": [{"has_id": [7, mapped]}]})
+        );
+        let typed = Filter::Conditions(Conditions {
+            must: vec![Condition::HasId(vec!["doc1".into(), "3".into()])],
+            should: vec![],
+            must_not: vec![],
+        });
+        assert_eq!(
+            to_json(&typed).unwrap(),
+            json!({"must": [{"has_id": [mapped, 3]}]})
+        );
+    }
+
+    #[test]
+    fn typed_conditions_build_the_filter_language() {
+        let f = Filter::Conditions(Conditions {
+            must: vec![
+                Condition::Keyword(("lang".into(), "en".into())),
+                Condition::Range((
+                    "year".into(),
+                    Range {
+                        gt: None,
+                        gte: Some(2000.0),
+                        lt: Some(2010.0),
+                        lte: None,
+                    },
+                )),
+            ],
+            should: vec![Condition::AnyKeyword((
+                "tag".into(),
+                vec!["a".into(), "b".into()],
+            ))],
+            must_not: vec![
+                Condition::IsNull("x".into()),
+                Condition::Boolean(("draft".into(), true)),
+            ],
+        });
+        assert_eq!(
+            to_json(&f).unwrap(),
+            json!({
+                "must": [{"key": "lang", "match": {"value": "en"}},
+                         {"key": "year", "range": {"gte": 2000.0, "lt": 2010.0}}],
+                "should": [{"key": "tag", "match": {"any": ["a", "b"]}}],
+                "must_not": [{"is_null": {"key": "x"}}, {"key": "draft", "match": {"value": true}}]
+            })
+        );
+        let empty_range = Filter::Conditions(Conditions {
+            must: vec![Condition::Range((
+                "y".into(),
+                Range {
+                    gt: None,
+                    gte: None,
+                    lt: None,
+                    lte: None,
+                },
+            ))],
+            should: vec![],
+            must_not: vec![],
+        });
+        assert!(matches!(to_json(&empty_range), Err(Error::InvalidInput(_))));
     }
 
     #[test]

@@ -1,149 +1,215 @@
-//! The wasm32-wasip2 build: WIT exports over [`crate::rest::Qdrant`] and a wasi-http transport.
+//! The wasm32-wasip2 build: the WIT exports over [`crate::rest::Qdrant`], and the transport
+//! of the world being built (wasi-http, or the host's `http-transport`).
 
 use std::time::Duration;
 
-use crate::model;
+use crate::bindings::export;
+use crate::bindings::exports::qdrant::retriever::client::Guest;
+use crate::model::*;
 use crate::rest::Qdrant;
 use crate::transport::{HttpRequest, HttpResponse, Transport};
-
-#[cfg(not(feature = "host-transport"))]
-wit_bindgen::generate!({
-    world: "retriever",
-    path: "../wit",
-    // The WASI imports are the ones `wstd` already binds through `wasip2`.
-    with: {
-        "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
-        "wasi:http/types@0.2.12": wasip2::http::types,
-        "wasi:io/error@0.2.12": wasip2::io::error,
-        "wasi:io/poll@0.2.12": wasip2::io::poll,
-        "wasi:io/streams@0.2.12": wasip2::io::streams,
-        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
-    },
-});
-
-#[cfg(feature = "host-transport")]
-wit_bindgen::generate!({
-    world: "retriever-hosted",
-    path: "../wit",
-});
 
 #[cfg(not(feature = "host-transport"))]
 type ActiveTransport = WasiHttp;
 #[cfg(feature = "host-transport")]
 type ActiveTransport = HostHttp;
 
-use exports::qdrant::retriever::client::Guest;
-use qdrant::retriever::types as wit;
-
 struct Component;
-export!(Component);
+export!(Component with_types_in crate::bindings);
+
+type Wit<T> = Result<T, Error>;
+
+fn client(cfg: Config) -> Result<Qdrant<ActiveTransport>, crate::Error> {
+    Qdrant::new(cfg, ActiveTransport::default())
+}
+
+/// Runs one operation on a client built from `cfg`, converting the error to WIT's.
+fn with<R>(
+    cfg: Config,
+    op: impl FnOnce(&Qdrant<ActiveTransport>) -> Result<R, crate::Error>,
+) -> Wit<R> {
+    Ok(op(&client(cfg)?)?)
+}
 
 impl Guest for Component {
-    fn health_check(cfg: wit::Config) -> Result<wit::ServerInfo, wit::Error> {
-        let info = client(cfg)?.health_check()?;
-        Ok(wit::ServerInfo {
-            title: info.title,
-            version: info.version,
+    fn health_check(cfg: Config) -> Wit<ServerInfo> {
+        with(cfg, |c| c.health_check())
+    }
+    fn ready(cfg: Config) -> Wit<bool> {
+        with(cfg, |c| c.ready())
+    }
+    fn create_collection(cfg: Config, name: String, size: u64, distance: Distance) -> Wit<()> {
+        with(cfg, |c| c.create_collection(&name, size, distance))
+    }
+    fn create_collection_with(cfg: Config, name: String, config: CollectionConfig) -> Wit<()> {
+        with(cfg, |c| c.create_collection_with(&name, &config))
+    }
+    fn update_collection(cfg: Config, name: String, update: CollectionUpdate) -> Wit<()> {
+        with(cfg, |c| c.update_collection(&name, &update))
+    }
+    fn delete_collection(cfg: Config, name: String) -> Wit<bool> {
+        with(cfg, |c| c.delete_collection(&name))
+    }
+    fn collection_exists(cfg: Config, name: String) -> Wit<bool> {
+        with(cfg, |c| c.collection_exists(&name))
+    }
+    fn get_collection(cfg: Config, name: String) -> Wit<CollectionInfo> {
+        with(cfg, |c| c.get_collection(&name))
+    }
+    fn list_collections(cfg: Config) -> Wit<Vec<String>> {
+        with(cfg, |c| c.list_collections())
+    }
+    fn create_alias(cfg: Config, alias: String, collection: String) -> Wit<()> {
+        with(cfg, |c| c.create_alias(&alias, &collection))
+    }
+    fn delete_alias(cfg: Config, alias: String) -> Wit<()> {
+        with(cfg, |c| c.delete_alias(&alias))
+    }
+    fn list_aliases(cfg: Config, collection: Option<String>) -> Wit<Vec<Alias>> {
+        with(cfg, |c| c.list_aliases(collection.as_deref()))
+    }
+    fn upsert_points(cfg: Config, collection: String, points: PointBatch, wait: bool) -> Wit<u32> {
+        with(cfg, |c| c.upsert_points(&collection, &points, wait))
+    }
+    fn get_points(
+        cfg: Config,
+        collection: String,
+        ids: Vec<String>,
+        with_payload: PayloadSelector,
+        with_vectors: VectorSelector,
+    ) -> Wit<Vec<Point>> {
+        with(cfg, |c| {
+            c.get_points(&collection, &ids, &with_payload, &with_vectors)
         })
     }
-
-    fn create_collection(
-        cfg: wit::Config,
-        name: String,
-        size: u64,
-        distance: wit::Distance,
-    ) -> Result<(), wit::Error> {
-        Ok(client(cfg)?.create_collection(&name, size, distance.into())?)
-    }
-
-    fn delete_collection(cfg: wit::Config, name: String) -> Result<bool, wit::Error> {
-        Ok(client(cfg)?.delete_collection(&name)?)
-    }
-
-    fn collection_exists(cfg: wit::Config, name: String) -> Result<bool, wit::Error> {
-        Ok(client(cfg)?.collection_exists(&name)?)
-    }
-
-    fn upsert_points(
-        cfg: wit::Config,
+    fn delete_points(
+        cfg: Config,
         collection: String,
-        points: wit::PointBatch,
-    ) -> Result<u32, wit::Error> {
-        let batch = model::PointBatch {
-            ids: points.ids,
-            vectors: points.vectors,
-            dimension: points.dimension,
-            payloads: points.payloads,
-        };
-        Ok(client(cfg)?.upsert_points(&collection, &batch)?)
+        selector: PointsSelector,
+        wait: bool,
+    ) -> Wit<UpdateResult> {
+        with(cfg, |c| c.delete_points(&collection, &selector, wait))
     }
-
-    fn query(
-        cfg: wit::Config,
-        request: wit::QueryRequest,
-    ) -> Result<Vec<wit::ScoredPoint>, wit::Error> {
-        let request = model::QueryRequest {
-            collection: request.collection,
-            vector: request.vector,
-            limit: request.limit,
-            filter: request.filter.map(|f| match f {
-                wit::Filter::Json(text) => model::Filter::Json(text),
-                wit::Filter::MustMatch(pairs) => model::Filter::MustMatch(pairs),
-            }),
-            score_threshold: request.score_threshold,
-            with_payload: request.with_payload,
-        };
-        let points = client(cfg)?.query(&request)?;
-        Ok(points
-            .into_iter()
-            .map(|p| wit::ScoredPoint {
-                id: p.id,
-                score: p.score,
-                payload: p.payload,
-            })
-            .collect())
+    fn set_payload(
+        cfg: Config,
+        collection: String,
+        selector: PointsSelector,
+        payload: String,
+        key: Option<String>,
+        wait: bool,
+    ) -> Wit<UpdateResult> {
+        with(cfg, |c| {
+            c.set_payload(&collection, &selector, &payload, key.as_deref(), wait)
+        })
+    }
+    fn overwrite_payload(
+        cfg: Config,
+        collection: String,
+        selector: PointsSelector,
+        payload: String,
+        wait: bool,
+    ) -> Wit<UpdateResult> {
+        with(cfg, |c| {
+            c.overwrite_payload(&collection, &selector, &payload, wait)
+        })
+    }
+    fn delete_payload_keys(
+        cfg: Config,
+        collection: String,
+        selector: PointsSelector,
+        keys: Vec<String>,
+        wait: bool,
+    ) -> Wit<UpdateResult> {
+        with(cfg, |c| {
+            c.delete_payload_keys(&collection, &selector, &keys, wait)
+        })
+    }
+    fn clear_payload(
+        cfg: Config,
+        collection: String,
+        selector: PointsSelector,
+        wait: bool,
+    ) -> Wit<UpdateResult> {
+        with(cfg, |c| c.clear_payload(&collection, &selector, wait))
+    }
+    fn count(cfg: Config, collection: String, filter: Option<Filter>, exact: bool) -> Wit<u64> {
+        with(cfg, |c| c.count(&collection, filter.as_ref(), exact))
+    }
+    fn scroll(cfg: Config, collection: String, request: ScrollRequest) -> Wit<ScrollPage> {
+        with(cfg, |c| c.scroll(&collection, &request))
+    }
+    fn query(cfg: Config, collection: String, request: QueryRequest) -> Wit<Vec<ScoredPoint>> {
+        with(cfg, |c| c.query(&collection, &request))
+    }
+    fn query_batch(
+        cfg: Config,
+        collection: String,
+        requests: Vec<QueryRequest>,
+    ) -> Wit<Vec<Vec<ScoredPoint>>> {
+        with(cfg, |c| c.query_batch(&collection, &requests))
+    }
+    fn create_payload_index(
+        cfg: Config,
+        collection: String,
+        field: String,
+        schema: PayloadSchemaType,
+        wait: bool,
+    ) -> Wit<UpdateResult> {
+        with(cfg, |c| {
+            c.create_payload_index(&collection, &field, schema, wait)
+        })
+    }
+    fn delete_payload_index(
+        cfg: Config,
+        collection: String,
+        field: String,
+        wait: bool,
+    ) -> Wit<UpdateResult> {
+        with(cfg, |c| c.delete_payload_index(&collection, &field, wait))
+    }
+    fn create_snapshot(cfg: Config, collection: String) -> Wit<Snapshot> {
+        with(cfg, |c| c.create_snapshot(&collection))
+    }
+    fn list_snapshots(cfg: Config, collection: String) -> Wit<Vec<Snapshot>> {
+        with(cfg, |c| c.list_snapshots(&collection))
+    }
+    fn delete_snapshot(cfg: Config, collection: String, name: String) -> Wit<bool> {
+        with(cfg, |c| c.delete_snapshot(&collection, &name))
+    }
+    fn recover_snapshot(
+        cfg: Config,
+        collection: String,
+        location: String,
+        checksum: Option<String>,
+    ) -> Wit<()> {
+        with(cfg, |c| {
+            c.recover_snapshot(&collection, &location, checksum.as_deref())
+        })
     }
 }
 
-fn client(cfg: wit::Config) -> Result<Qdrant<ActiveTransport>, crate::Error> {
-    let config = model::Config {
-        url: cfg.url,
-        api_key: cfg.api_key,
-        timeout_ms: cfg.timeout_ms,
-    };
-    Qdrant::new(config, ActiveTransport::default())
-}
-
-impl From<wit::Distance> for model::Distance {
-    fn from(d: wit::Distance) -> Self {
-        match d {
-            wit::Distance::Cosine => model::Distance::Cosine,
-            wit::Distance::Dot => model::Distance::Dot,
-            wit::Distance::Euclid => model::Distance::Euclid,
-            wit::Distance::Manhattan => model::Distance::Manhattan,
-        }
-    }
-}
-
-impl From<crate::Error> for wit::Error {
+impl From<crate::Error> for Error {
     fn from(e: crate::Error) -> Self {
         use crate::Error as E;
         match e {
-            E::Connection(m) => wit::Error::Connection(m),
-            E::Timeout(m) => wit::Error::Timeout(m),
-            E::Unauthorized(m) => wit::Error::Unauthorized(m),
-            E::Forbidden(m) => wit::Error::Forbidden(m),
-            E::NotFound(m) => wit::Error::NotFound(m),
-            E::BadRequest(m) => wit::Error::BadRequest(m),
-            E::Conflict(m) => wit::Error::Conflict(m),
-            E::RateLimited(s) => wit::Error::RateLimited(s),
-            E::Server { status, message } => {
-                wit::Error::Server(wit::ServerError { status, message })
-            }
-            E::InvalidInput(m) => wit::Error::InvalidInput(m),
-            E::Decode(m) => wit::Error::Decode(m),
+            E::Connection(m) => Error::Connection(m),
+            E::Timeout(m) => Error::Timeout(m),
+            E::Unauthorized(m) => Error::Unauthorized(m),
+            E::Forbidden(m) => Error::Forbidden(m),
+            E::NotFound(m) => Error::NotFound(m),
+            E::BadRequest(m) => Error::BadRequest(m),
+            E::Conflict(m) => Error::Conflict(m),
+            E::RateLimited(s) => Error::RateLimited(s),
+            E::Server { status, message } => Error::Server(ServerError { status, message }),
+            E::InvalidInput(m) => Error::InvalidInput(m),
+            E::Decode(m) => Error::Decode(m),
         }
     }
+}
+
+/// Monotonic time, for retry budgets and jitter.
+fn now() -> Duration {
+    Duration::from_nanos(wasip2::clocks::monotonic_clock::now())
 }
 
 /// Blocks on a plain wasi:clocks pollable (wstd's timers need its reactor, which lives
@@ -173,14 +239,18 @@ mod wasi_http {
         fn sleep(&self, duration: Duration) {
             pause(duration);
         }
+
+        fn now(&self) -> Duration {
+            now()
+        }
     }
 
     async fn send(request: &HttpRequest) -> Result<HttpResponse, crate::Error> {
-        let timeout = Duration::from_millis(u64::from(request.timeout_ms));
+        let read = Duration::from_millis(u64::from(request.read_timeout_ms));
         let mut client = Client::new();
-        client.set_connect_timeout(timeout);
-        client.set_first_byte_timeout(timeout);
-        client.set_between_bytes_timeout(timeout);
+        client.set_connect_timeout(Duration::from_millis(u64::from(request.connect_timeout_ms)));
+        client.set_first_byte_timeout(read);
+        client.set_between_bytes_timeout(read);
 
         let body = request.body.clone().unwrap_or_default();
         let mut builder = Request::builder()
@@ -235,7 +305,7 @@ use host_http::HostHttp;
 #[cfg(feature = "host-transport")]
 mod host_http {
     use super::*;
-    use qdrant::retriever::http_transport as host;
+    use crate::bindings::qdrant::retriever::http_transport as host;
 
     /// Sends through the host's `http-transport` import; the host owns the connection.
     #[derive(Default)]
@@ -253,7 +323,8 @@ mod host_http {
                 url: request.url.clone(),
                 headers: request.headers.clone(),
                 body,
-                timeout_ms: request.timeout_ms,
+                connect_timeout_ms: request.connect_timeout_ms,
+                read_timeout_ms: request.read_timeout_ms,
             };
             match host::send(&outgoing) {
                 Ok(response) => Ok(HttpResponse {
@@ -269,6 +340,10 @@ mod host_http {
 
         fn sleep(&self, duration: Duration) {
             pause(duration);
+        }
+
+        fn now(&self) -> Duration {
+            now()
         }
     }
 }

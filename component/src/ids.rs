@@ -45,6 +45,13 @@ pub fn to_qdrant(id: &str) -> Result<QdrantId, crate::Error> {
     })
 }
 
+/// Maps a list of ids (see [`to_qdrant`]) to their JSON forms.
+pub fn to_qdrant_list(list: &[String]) -> Result<Vec<Value>, crate::Error> {
+    list.iter()
+        .map(|id| to_qdrant(id).map(|q| q.json))
+        .collect()
+}
+
 /// The id to report for a point Qdrant returned: the original string id when the payload
 /// carries one (removing the key from the payload), else Qdrant's integer or UUID.
 pub fn from_qdrant(id: &Value, payload: &mut Map<String, Value>) -> Result<String, crate::Error> {

@@ -1,29 +1,24 @@
-//! The operations, as Qdrant REST calls over any [`Transport`].
+//! The REST client core: URLs, headers, timeouts, retries and the response envelope.
+//! The operations themselves live in [`crate::collections`], [`crate::points`],
+//! [`crate::query`] and [`crate::snapshots`], each an `impl` block on [`Qdrant`].
 
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
+use crate::Error;
 use crate::error::{from_status, redact};
-use crate::model::{Config, Distance, PointBatch, QueryRequest, ScoredPoint, ServerInfo};
+use crate::model::{
+    Config, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, RetryPolicy, ServerInfo,
+    UpdateResult,
+};
 use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
-use crate::{Error, filter, ids, vector};
 
-/// Points per upsert request unless the byte cap splits earlier.
-pub const UPSERT_BATCH_POINTS: usize = 256;
-/// Qdrant rejects request bodies over 32 MiB by default; stay below with headroom.
-pub const MAX_BODY_BYTES: usize = 30 * 1024 * 1024;
-
-/// Attempts for an idempotent request whose connection failed (refused, reset, dropped).
-pub const MAX_ATTEMPTS: u32 = 3;
-/// First retry delay; doubles per attempt.
-const FIRST_BACKOFF: Duration = Duration::from_millis(50);
-
-/// Whether a request may be resent after its connection dropped: reads, upserts of fixed
-/// ids and deletes are idempotent; creating a collection is not (a resent create could turn
-/// a success into a 409).
+/// Whether a request may be sent again after a failure without changing its outcome:
+/// reads, upserts of fixed ids and deletes may; creating a collection may not (a resent
+/// create could turn a success into a 409).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Retry {
+pub(crate) enum Retry {
     Idempotent,
     Never,
 }
@@ -31,7 +26,7 @@ enum Retry {
 /// A Qdrant REST client bound to one configuration and transport.
 pub struct Qdrant<T> {
     base_url: String,
-    config: Config,
+    pub(crate) config: Config,
     transport: T,
 }
 
@@ -48,6 +43,18 @@ impl<T: Transport> Qdrant<T> {
             })?;
         if rest.is_empty() || rest.starts_with('/') {
             return Err(Error::InvalidInput(format!("url `{base_url}` has no host")));
+        }
+        if let Some(retry) = &config.retry
+            && retry.max_attempts == 0
+        {
+            return Err(Error::InvalidInput(
+                "retry.max-attempts must be at least 1 (1 disables retries)".into(),
+            ));
+        }
+        if config.upsert_batch_size == Some(0) {
+            return Err(Error::InvalidInput(
+                "upsert-batch-size must be at least 1".into(),
+            ));
         }
         Ok(Self {
             base_url,
@@ -71,118 +78,17 @@ impl<T: Transport> Qdrant<T> {
         }
     }
 
-    pub fn create_collection(
-        &self,
-        name: &str,
-        size: u64,
-        distance: Distance,
-    ) -> Result<(), Error> {
-        if size == 0 {
-            return Err(Error::InvalidInput("vector size must be at least 1".into()));
+    /// `GET /readyz`: 200 means ready, 503 means not (yet); anything else is an error.
+    pub fn ready(&self) -> Result<bool, Error> {
+        match self.send(Method::Get, "/readyz", None, Retry::Never) {
+            Ok(_) => Ok(true),
+            Err(Error::Server { status: 503, .. }) => Ok(false),
+            Err(e) => Err(e),
         }
-        let body = json!({"vectors": {"size": size, "distance": distance.as_qdrant()}});
-        let result = self.call(
-            Method::Put,
-            &collection_path(name, "")?,
-            Some(body),
-            Retry::Never,
-        )?;
-        expect_result(&result).map(|_| ())
     }
 
-    pub fn delete_collection(&self, name: &str) -> Result<bool, Error> {
-        let result = self.call(
-            Method::Delete,
-            &collection_path(name, "")?,
-            None,
-            Retry::Idempotent,
-        )?;
-        expect_result(&result)?
-            .as_bool()
-            .ok_or_else(|| Error::Decode("delete collection: result is not a boolean".into()))
-    }
-
-    pub fn collection_exists(&self, name: &str) -> Result<bool, Error> {
-        let result = self.call(
-            Method::Get,
-            &collection_path(name, "/exists")?,
-            None,
-            Retry::Idempotent,
-        )?;
-        expect_result(&result)?
-            .get("exists")
-            .and_then(Value::as_bool)
-            .ok_or_else(|| Error::Decode("collection exists: no `exists` boolean".into()))
-    }
-
-    /// Validates every point first (nothing is sent if any is bad), then upserts in
-    /// requests of at most [`UPSERT_BATCH_POINTS`] points and [`MAX_BODY_BYTES`] bytes.
-    pub fn upsert_points(&self, collection: &str, batch: &PointBatch) -> Result<u32, Error> {
-        let path = collection_path(collection, "/points?wait=true")?;
-        let points = encode_points(batch)?;
-        let count = points.len();
-        let mut body = Vec::new();
-        let mut in_body = 0;
-        for point in points {
-            if point.len() + 16 > MAX_BODY_BYTES {
-                return Err(Error::InvalidInput(format!(
-                    "one point encodes to {} bytes, over the {MAX_BODY_BYTES}-byte request cap",
-                    point.len()
-                )));
-            }
-            if in_body == UPSERT_BATCH_POINTS || body.len() + point.len() + 2 > MAX_BODY_BYTES {
-                self.send_points(&path, &mut body)?;
-                in_body = 0;
-            }
-            body.extend_from_slice(if in_body == 0 { b"{\"points\":[" } else { b"," });
-            body.extend_from_slice(&point);
-            in_body += 1;
-        }
-        if in_body > 0 {
-            self.send_points(&path, &mut body)?;
-        }
-        u32::try_from(count).map_err(|_| Error::InvalidInput("too many points in one call".into()))
-    }
-
-    fn send_points(&self, path: &str, body: &mut Vec<u8>) -> Result<(), Error> {
-        body.extend_from_slice(b"]}");
-        let result = self.call_raw(
-            Method::Put,
-            path,
-            Some(std::mem::take(body)),
-            Retry::Idempotent,
-        )?;
-        expect_result(&result).map(|_| ())
-    }
-
-    pub fn query(&self, request: &QueryRequest) -> Result<Vec<ScoredPoint>, Error> {
-        let path = collection_path(&request.collection, "/points/query")?;
-        if request.limit == 0 {
-            return Err(Error::InvalidInput("limit must be at least 1".into()));
-        }
-        let mut body = json!({
-            "query": vector::unpack_one(&request.vector)?,
-            "limit": request.limit,
-            "with_payload": request.with_payload,
-        });
-        if let Some(f) = &request.filter {
-            body["filter"] = filter::to_json(f)?;
-        }
-        if let Some(threshold) = request.score_threshold {
-            if !threshold.is_finite() {
-                return Err(Error::InvalidInput("score threshold must be finite".into()));
-            }
-            body["score_threshold"] = json!(threshold);
-        }
-        let response = self.call(Method::Post, &path, Some(body), Retry::Idempotent)?;
-        let points = expect_result(&response)?
-            .get("points")
-            .and_then(Value::as_array)
-            .ok_or_else(|| Error::Decode("query: result has no `points` list".into()))?;
-        points.iter().map(decode_scored_point).collect()
-    }
-
-    fn call(
+    /// Sends a JSON body and returns the parsed JSON answer.
+    pub(crate) fn call(
         &self,
         method: Method,
         path: &str,
@@ -193,13 +99,39 @@ impl<T: Transport> Qdrant<T> {
         self.call_raw(method, path, body, retry)
     }
 
-    fn call_raw(
+    /// Sends pre-serialised JSON and returns the parsed JSON answer.
+    pub(crate) fn call_raw(
         &self,
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
         retry: Retry,
     ) -> Result<Value, Error> {
+        let response = self.send(method, path, body, retry)?;
+        serde_json::from_slice(&response.body)
+            .map_err(|e| Error::Decode(format!("response is not JSON ({e})")))
+    }
+
+    /// The `result` of a JSON call.
+    pub(crate) fn result(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        retry: Retry,
+    ) -> Result<Value, Error> {
+        let mut envelope = self.call(method, path, body, retry)?;
+        take_result(&mut envelope)
+    }
+
+    /// Sends with retries and returns a 2xx response; any other status is a typed error.
+    fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        retry: Retry,
+    ) -> Result<HttpResponse, Error> {
         let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
         if body.is_some() {
             headers.push(("content-type".to_owned(), "application/json".to_owned()));
@@ -212,66 +144,155 @@ impl<T: Transport> Qdrant<T> {
             url: format!("{}{path}", self.base_url),
             headers,
             body,
-            timeout_ms: self.config.timeout_ms(),
+            connect_timeout_ms: self
+                .config
+                .connect_timeout_ms
+                .unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS),
+            read_timeout_ms: self.config.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
         };
-        let secret = self.config.api_key.as_deref();
-        let mut backoff = FIRST_BACKOFF;
+        let policy = self.config.retry.unwrap_or(DEFAULT_RETRY);
+        let started = self.transport.now();
+        let mut backoff = Duration::from_millis(policy.initial_backoff_ms.into());
         let mut attempt = 1;
-        let response = loop {
-            match self.transport.send(&request) {
-                Err(Error::Connection(_))
-                    if retry == Retry::Idempotent && attempt < MAX_ATTEMPTS =>
-                {
-                    self.transport.sleep(backoff);
-                    backoff *= 2;
-                    attempt += 1;
-                }
-                other => break other.map_err(|e| redact(e, secret))?,
+        loop {
+            let outcome = self.transport.send(&request).and_then(check_status);
+            let error = match outcome {
+                Ok(response) => return Ok(response),
+                Err(e) => redact(e, self.config.api_key.as_deref()),
+            };
+            if retry == Retry::Never || attempt >= policy.max_attempts || !is_transient(&error) {
+                return Err(error);
             }
-        };
-        decode_response(response).map_err(|e| redact(e, secret))
+            let Some(delay) = retry_delay(&error, backoff, &policy, self.transport.now()) else {
+                return Err(error);
+            };
+            let elapsed = self.transport.now().saturating_sub(started);
+            if elapsed + delay > Duration::from_millis(policy.max_elapsed_ms.into()) {
+                return Err(error);
+            }
+            self.transport.sleep(delay);
+            backoff = (backoff * 2).min(Duration::from_millis(policy.max_backoff_ms.into()));
+            attempt += 1;
+        }
+    }
+
+    /// `path` plus Qdrant's `wait` parameter.
+    pub(crate) fn write_path(&self, path: String, wait: bool) -> String {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{separator}wait={wait}")
+    }
+
+    /// `path` plus the server-side `timeout` parameter when the config sets one.
+    pub(crate) fn timed_path(&self, path: String) -> String {
+        match self.config.server_timeout_s {
+            Some(seconds) => {
+                let separator = if path.contains('?') { '&' } else { '?' };
+                format!("{path}{separator}timeout={seconds}")
+            }
+            None => path,
+        }
     }
 }
 
-fn decode_response(response: HttpResponse) -> Result<Value, Error> {
-    if !(200..300).contains(&response.status) {
-        return Err(from_status(
+/// Failures worth another attempt: no answer, or an answer that says "later".
+fn is_transient(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Connection(_)
+            | Error::Timeout(_)
+            | Error::RateLimited(_)
+            | Error::Server {
+                status: 502..=504,
+                ..
+            }
+    )
+}
+
+/// The wait before the next attempt: the server's `Retry-After` when it sent one (no retry
+/// if that exceeds the policy's cap), else `backoff` plus up to 50 % jitter.
+fn retry_delay(
+    error: &Error,
+    backoff: Duration,
+    policy: &RetryPolicy,
+    now: Duration,
+) -> Option<Duration> {
+    if let Error::RateLimited(Some(seconds)) = error {
+        let asked = Duration::from_secs((*seconds).into());
+        return (asked <= Duration::from_millis(policy.max_backoff_ms.into())).then_some(asked);
+    }
+    // Jitter from the clock's low bits: enough to spread clients apart, no RNG import needed.
+    let spread = (now.subsec_nanos().wrapping_mul(2_654_435_761) >> 16) % 500;
+    Some(backoff + backoff * spread / 1000)
+}
+
+fn check_status(response: HttpResponse) -> Result<HttpResponse, Error> {
+    if (200..300).contains(&response.status) {
+        Ok(response)
+    } else {
+        Err(from_status(
             response.status,
             response.retry_after.as_deref(),
             &response.body,
-        ));
+        ))
     }
-    serde_json::from_slice(&response.body)
-        .map_err(|e| Error::Decode(format!("response is not JSON ({e})")))
 }
 
 /// The `result` member of Qdrant's `{"result":..,"status":"ok","time":..}` envelope.
-fn expect_result(envelope: &Value) -> Result<&Value, Error> {
+pub(crate) fn take_result(envelope: &mut Value) -> Result<Value, Error> {
     envelope
-        .get("result")
+        .get_mut("result")
+        .map(Value::take)
         .ok_or_else(|| Error::Decode("response has no `result`".into()))
 }
 
-/// Checks a collection name as Qdrant does and builds its path, percent-encoded.
-fn collection_path(name: &str, suffix: &str) -> Result<String, Error> {
+/// A write's `{"operation_id":..,"status":"completed"|"acknowledged"}`.
+pub(crate) fn update_result(result: &Value) -> Result<UpdateResult, Error> {
+    let completed = match result.get("status").and_then(Value::as_str) {
+        Some("completed") => true,
+        Some("acknowledged" | "wait_timeout") => false,
+        _ => {
+            return Err(Error::Decode(format!(
+                "update result without a known status: {result}"
+            )));
+        }
+    };
+    Ok(UpdateResult {
+        operation_id: result.get("operation_id").and_then(Value::as_u64),
+        completed,
+    })
+}
+
+/// A decoding error naming what was expected where.
+pub(crate) fn decode(what: &str) -> Error {
+    Error::Decode(format!("unexpected response: {what}"))
+}
+
+/// Checks a collection (or alias) name as Qdrant does and builds its path, percent-encoded.
+pub(crate) fn collection_path(name: &str, suffix: &str) -> Result<String, Error> {
+    check_name(name, "collection name")?;
+    Ok(format!("/collections/{}{suffix}", percent_encode(name)))
+}
+
+/// Qdrant's rules for collection, alias and snapshot names.
+pub(crate) fn check_name(name: &str, what: &str) -> Result<(), Error> {
     const FORBIDDEN: &[char] = &['/', '\\', '*', '<', '>', ':', '|', '?', '"'];
     if name.is_empty() || name.len() > 255 {
-        return Err(Error::InvalidInput(
-            "collection name must be 1 to 255 bytes".into(),
-        ));
+        return Err(Error::InvalidInput(format!(
+            "{what} must be 1 to 255 bytes"
+        )));
     }
     if let Some(c) = name
         .chars()
         .find(|c| FORBIDDEN.contains(c) || c.is_control())
     {
         return Err(Error::InvalidInput(format!(
-            "collection name `{name}` must not contain {c:?}"
+            "{what} `{name}` must not contain {c:?}"
         )));
     }
-    Ok(format!("/collections/{}{suffix}", percent_encode(name)))
+    Ok(())
 }
 
-fn percent_encode(segment: &str) -> String {
+pub fn percent_encode(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -283,156 +304,32 @@ fn percent_encode(segment: &str) -> String {
     out
 }
 
-/// Each point as its JSON bytes, after checking ids, vectors and payloads.
-fn encode_points(batch: &PointBatch) -> Result<Vec<Vec<u8>>, Error> {
-    let count = batch.ids.len();
-    if count == 0 {
-        return Err(Error::InvalidInput("no points to upsert".into()));
-    }
-    if !batch.payloads.is_empty() && batch.payloads.len() != count {
-        return Err(Error::InvalidInput(format!(
-            "{count} ids but {} payloads (give one per id, or none)",
-            batch.payloads.len()
-        )));
-    }
-    let vectors = vector::unpack(&batch.vectors, batch.dimension, count)?;
-    batch
-        .ids
-        .iter()
-        .zip(vectors)
-        .enumerate()
-        .map(|(i, (id, vector))| {
-            let id = ids::to_qdrant(id)?;
-            let mut payload = match batch.payloads.get(i) {
-                Some(text) => parse_payload(text, i)?,
-                None => Map::new(),
-            };
-            if let Some(original) = id.original {
-                payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
-            }
-            let point = json!({"id": id.json, "vector": vector, "payload": payload});
-            Ok(serde_json::to_vec(&point).expect("JSON values always serialize"))
-        })
-        .collect()
-}
-
-fn parse_payload(text: &str, index: usize) -> Result<Map<String, Value>, Error> {
-    if text.trim().is_empty() {
-        return Ok(Map::new());
-    }
-    match serde_json::from_str(text) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Error::InvalidInput(format!(
-            "payload {index} is not a JSON object"
-        ))),
-        Err(e) => Err(Error::InvalidInput(format!(
-            "payload {index} is not valid JSON: {e}"
-        ))),
-    }
-}
-
-fn decode_scored_point(point: &Value) -> Result<ScoredPoint, Error> {
-    let id = point
-        .get("id")
-        .ok_or_else(|| Error::Decode("scored point has no id".into()))?;
-    let score = point
-        .get("score")
-        .and_then(Value::as_f64)
-        .ok_or_else(|| Error::Decode("scored point has no numeric score".into()))?;
-    let mut payload = match point.get("payload") {
-        Some(Value::Object(map)) => map.clone(),
-        Some(Value::Null) | None => Map::new(),
-        Some(_) => return Err(Error::Decode("payload is not an object".into())),
-    };
-    let id = ids::from_qdrant(id, &mut payload)?;
-    Ok(ScoredPoint {
-        id,
-        score: score as f32,
-        payload: Value::Object(payload).to_string(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Filter;
-    use std::cell::RefCell;
-    use std::collections::VecDeque;
-
-    /// Records requests and replays canned responses.
-    #[derive(Default)]
-    struct Recorder {
-        sent: RefCell<Vec<HttpRequest>>,
-        replies: RefCell<VecDeque<Result<HttpResponse, Error>>>,
-        slept: RefCell<Vec<Duration>>,
-    }
-
-    impl Recorder {
-        fn fail(self, error: Error) -> Self {
-            self.replies.borrow_mut().push_back(Err(error));
-            self
-        }
-
-        fn reply(self, status: u16, body: &str) -> Self {
-            self.replies.borrow_mut().push_back(Ok(HttpResponse {
-                status,
-                retry_after: None,
-                body: body.as_bytes().to_vec(),
-            }));
-            self
-        }
-    }
-
-    impl Transport for &Recorder {
-        fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
-            self.sent.borrow_mut().push(request.clone());
-            self.replies
-                .borrow_mut()
-                .pop_front()
-                .expect("a reply for every request")
-        }
-
-        fn sleep(&self, duration: Duration) {
-            self.slept.borrow_mut().push(duration);
-        }
-    }
-
-    fn client<'a>(rec: &'a Recorder, api_key: Option<&str>) -> Qdrant<&'a Recorder> {
-        let config = Config {
-            url: "http://qdrant:6333/".into(),
-            api_key: api_key.map(Into::into),
-            timeout_ms: Some(1234),
-        };
-        Qdrant::new(config, rec).unwrap()
-    }
-
-    fn body_json(request: &HttpRequest) -> Value {
-        serde_json::from_slice(request.body.as_ref().unwrap()).unwrap()
-    }
-
-    const OK_TRUE: &str = r#"{"result":true,"status":"ok","time":0.1}"#;
-    const OK_UPSERT: &str =
-        r#"{"result":{"operation_id":1,"status":"completed"},"status":"ok","time":0.1}"#;
+    use crate::model::Distance;
+    use crate::testing::{Recorder, body_json, client, client_with};
 
     #[test]
-    fn create_collection_sends_vector_params_and_api_key() {
-        let rec = Recorder::default().reply(200, OK_TRUE);
+    fn create_collection_sends_vector_params_api_key_and_timeouts() {
+        let rec = Recorder::default().reply(200, crate::testing::OK_TRUE);
         client(&rec, Some("k3y"))
             .create_collection("docs", 384, Distance::Cosine)
             .unwrap();
         let sent = &rec.sent.borrow()[0];
         assert_eq!(sent.method, Method::Put);
         assert_eq!(sent.url, "http://qdrant:6333/collections/docs");
-        assert_eq!(sent.timeout_ms, 1234);
+        assert_eq!(sent.read_timeout_ms, 1234);
+        assert_eq!(sent.connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
         assert!(sent.headers.contains(&("api-key".into(), "k3y".into())));
         assert_eq!(
             body_json(sent),
-            json!({"vectors": {"size": 384, "distance": "Cosine"}})
+            serde_json::json!({"vectors": {"size": 384, "distance": "Cosine"}})
         );
     }
 
     #[test]
-    fn bad_names_and_urls_send_nothing() {
+    fn bad_names_urls_and_configs_send_nothing() {
         let rec = Recorder::default();
         let c = client(&rec, None);
         for name in ["", "a/b", "a?b", "a\nb"] {
@@ -452,6 +349,15 @@ mod tests {
                 "{url}"
             );
         }
+        let zero_attempts = Config {
+            url: "http://q".into(),
+            retry: Some(RetryPolicy {
+                max_attempts: 0,
+                ..DEFAULT_RETRY
+            }),
+            ..Config::default()
+        };
+        assert!(Qdrant::new(zero_attempts, &rec).is_err());
     }
 
     #[test]
@@ -459,141 +365,6 @@ mod tests {
         assert_eq!(
             collection_path("my docs", "").unwrap(),
             "/collections/my%20docs"
-        );
-    }
-
-    #[test]
-    fn upsert_maps_ids_and_splits_batches() {
-        let n = UPSERT_BATCH_POINTS + 1;
-        let rec = Recorder::default()
-            .reply(200, OK_UPSERT)
-            .reply(200, OK_UPSERT);
-        let batch = PointBatch {
-            ids: (0..n)
-                .map(|i| {
-                    if i == 0 {
-                        "doc-zero".into()
-                    } else {
-                        i.to_string()
-                    }
-                })
-                .collect(),
-            vectors: vector::pack(&vec![0.5; n * 2]),
-            dimension: 2,
-            payloads: (0..n).map(|i| format!(r#"{{"n":{i}}}"#)).collect(),
-        };
-        assert_eq!(
-            client(&rec, None).upsert_points("c", &batch).unwrap(),
-            n as u32
-        );
-        let sent = rec.sent.borrow();
-        assert_eq!(sent.len(), 2);
-        assert_eq!(
-            sent[0].url,
-            "http://qdrant:6333/collections/c/points?wait=true"
-        );
-        let first = body_json(&sent[0]);
-        assert_eq!(
-            first["points"].as_array().unwrap().len(),
-            UPSERT_BATCH_POINTS
-        );
-        assert_eq!(
-            first["points"][0]["payload"],
-            json!({"n": 0, "_string_id": "doc-zero"})
-        );
-        assert_eq!(
-            first["points"][1],
-            json!({"id": 1, "vector": [0.5, 0.5], "payload": {"n": 1}})
-        );
-        assert_eq!(
-            body_json(&sent[1])["points"][0]["id"],
-            json!(UPSERT_BATCH_POINTS)
-        );
-    }
-
-    #[test]
-    fn upsert_rejects_bad_points_before_sending() {
-        let rec = Recorder::default();
-        let c = client(&rec, None);
-        let good = PointBatch {
-            ids: vec!["1".into(), "2".into()],
-            vectors: vector::pack(&[1.0, 2.0, 3.0, 4.0]),
-            dimension: 2,
-            payloads: vec![],
-        };
-        let cases = [
-            PointBatch {
-                payloads: vec!["{}".into()],
-                ..good.clone()
-            },
-            PointBatch {
-                payloads: vec!["{}".into(), "[1]".into()],
-                ..good.clone()
-            },
-            PointBatch {
-                ids: vec!["1".into(), "".into()],
-                ..good.clone()
-            },
-            PointBatch {
-                vectors: vector::pack(&[1.0, f32::NAN, 3.0, 4.0]),
-                ..good.clone()
-            },
-            PointBatch {
-                dimension: 3,
-                ..good.clone()
-            },
-            PointBatch {
-                ids: vec![],
-                vectors: String::new(),
-                ..good.clone()
-            },
-        ];
-        for batch in cases {
-            let got = c.upsert_points("c", &batch);
-            assert!(
-                matches!(got, Err(Error::InvalidInput(_))),
-                "{batch:?} gave {got:?}"
-            );
-        }
-        assert!(rec.sent.borrow().is_empty());
-    }
-
-    #[test]
-    fn query_builds_body_and_reports_original_ids() {
-        let reply = r#"{"result":{"points":[
-            {"id":"0b6c5c2e-0000-5000-8000-000000000000","version":3,"score":0.9,
-             "payload":{"_string_id":"doc1","category":"a"}},
-            {"id":7,"version":1,"score":0.5}]},"status":"ok","time":0.01}"#;
-        let rec = Recorder::default().reply(200, reply);
-        let request = QueryRequest {
-            collection: "c".into(),
-            vector: vector::pack(&[0.25, 1.0]),
-            limit: 5,
-            filter: Some(Filter::MustMatch(vec![("category".into(), "a".into())])),
-            score_threshold: Some(0.5),
-            with_payload: true,
-        };
-        let points = client(&rec, None).query(&request).unwrap();
-        assert_eq!(
-            body_json(&rec.sent.borrow()[0]),
-            json!({"query": [0.25, 1.0], "limit": 5, "with_payload": true, "score_threshold": 0.5,
-                   "filter": {"must": [{"key": "category", "match": {"value": "a"}}]}})
-        );
-        assert_eq!(
-            points[0],
-            ScoredPoint {
-                id: "doc1".into(),
-                score: 0.9,
-                payload: r#"{"category":"a"}"#.into()
-            }
-        );
-        assert_eq!(
-            points[1],
-            ScoredPoint {
-                id: "7".into(),
-                score: 0.5,
-                payload: "{}".into()
-            }
         );
     }
 
@@ -607,7 +378,7 @@ mod tests {
             .reply(403, "key s3cret is not allowed");
         let c = client(&rec, Some("s3cret"));
         assert_eq!(
-            c.delete_collection("c"),
+            c.get_collection("c"),
             Err(Error::NotFound(
                 "Not found: Collection `c` doesn't exist!".into()
             ))
@@ -629,26 +400,95 @@ mod tests {
     }
 
     #[test]
-    fn dropped_connections_are_retried() {
+    fn readiness_maps_503_to_false() {
+        let rec = Recorder::default()
+            .reply(200, "all shards are ready")
+            .reply(503, "some shards are not ready");
+        let c = client(&rec, None);
+        assert_eq!(c.ready(), Ok(true));
+        assert_eq!(c.ready(), Ok(false));
+        assert_eq!(rec.sent.borrow()[0].url, "http://qdrant:6333/readyz");
+    }
+
+    const EXISTS: &str = r#"{"result":{"exists":true},"status":"ok","time":0}"#;
+
+    #[test]
+    fn transient_failures_are_retried_with_growing_jittered_backoff() {
         let reset = || Error::Connection("connection reset".into());
         let rec = Recorder::default()
             .fail(reset())
-            .fail(reset())
-            .reply(200, r#"{"result":{"exists":true},"status":"ok","time":0}"#);
-        assert_eq!(client(&rec, None).collection_exists("c"), Ok(true));
-        assert_eq!(rec.sent.borrow().len(), 3);
+            .reply(503, "busy")
+            .fail(Error::Timeout("first byte".into()))
+            .reply(200, EXISTS);
+        let policy = RetryPolicy {
+            max_attempts: 4,
+            ..DEFAULT_RETRY
+        };
         assert_eq!(
-            *rec.slept.borrow(),
-            [Duration::from_millis(50), Duration::from_millis(100)]
+            client_with(&rec, Some(policy)).collection_exists("c"),
+            Ok(true)
         );
+        assert_eq!(rec.sent.borrow().len(), 4);
+        let slept = rec.slept.borrow();
+        for (delay, base) in slept.iter().zip([50u64, 100, 200]) {
+            let base = Duration::from_millis(base);
+            assert!(
+                *delay >= base && *delay < base * 3 / 2,
+                "{delay:?} for {base:?}"
+            );
+        }
+        assert_eq!(slept.len(), 3);
+    }
 
+    #[test]
+    fn retries_stop_at_the_attempt_limit() {
+        let reset = || Error::Connection("connection reset".into());
         let rec = Recorder::default()
             .fail(reset())
             .fail(reset())
             .fail(reset());
         assert_eq!(client(&rec, None).collection_exists("c"), Err(reset()));
-        assert_eq!(rec.sent.borrow().len(), MAX_ATTEMPTS as usize);
+        assert_eq!(rec.sent.borrow().len(), DEFAULT_RETRY.max_attempts as usize);
+    }
 
+    #[test]
+    fn retries_stop_at_the_time_budget() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            initial_backoff_ms: 400,
+            max_backoff_ms: 400,
+            max_elapsed_ms: 1000,
+        };
+        let rec = Recorder::default()
+            .reply(503, "a")
+            .reply(503, "b")
+            .reply(503, "c");
+        let got = client_with(&rec, Some(policy)).collection_exists("c");
+        assert!(matches!(got, Err(Error::Server { status: 503, .. })));
+        // 400-600 ms per wait: two waits fit in 1 s at most, the third never starts.
+        assert!(rec.sent.borrow().len() <= 3);
+        assert!(rec.slept.borrow().iter().sum::<Duration>() <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn rate_limits_honour_retry_after_within_the_cap() {
+        let rec = Recorder::default()
+            .reply_with_retry_after(429, "1")
+            .reply(200, EXISTS);
+        assert_eq!(client(&rec, None).collection_exists("c"), Ok(true));
+        assert_eq!(*rec.slept.borrow(), [Duration::from_secs(1)]);
+        // Longer than max-backoff: reported, not waited for.
+        let rec = Recorder::default().reply_with_retry_after(429, "60");
+        assert_eq!(
+            client(&rec, None).collection_exists("c"),
+            Err(Error::RateLimited(Some(60)))
+        );
+        assert!(rec.slept.borrow().is_empty());
+    }
+
+    #[test]
+    fn answers_and_non_idempotent_calls_are_not_retried() {
+        let reset = || Error::Connection("connection reset".into());
         // Creating is not idempotent: a dropped create is reported, not resent.
         let rec = Recorder::default().fail(reset());
         assert_eq!(
@@ -656,12 +496,11 @@ mod tests {
             Err(reset())
         );
         assert_eq!(rec.sent.borrow().len(), 1);
-        // HTTP errors (here 400) are answers, not drops: never resent.
-        let rec = Recorder::default().reply(400, r#"{"status":{"error":"bad"},"time":0}"#);
-        assert_eq!(
-            client(&rec, None).collection_exists("c"),
-            Err(Error::BadRequest("bad".into()))
-        );
-        assert_eq!(rec.sent.borrow().len(), 1);
+        // Validation errors are answers: never resent.
+        for status in [400, 404, 422] {
+            let rec = Recorder::default().reply(status, r#"{"status":{"error":"bad"},"time":0}"#);
+            assert!(client(&rec, None).collection_exists("c").is_err());
+            assert_eq!(rec.sent.borrow().len(), 1, "{status}");
+        }
     }
 }

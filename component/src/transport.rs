@@ -9,6 +9,7 @@ pub enum Method {
     Put,
     Post,
     Delete,
+    Patch,
 }
 
 impl Method {
@@ -18,6 +19,7 @@ impl Method {
             Method::Put => "PUT",
             Method::Post => "POST",
             Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
         }
     }
 }
@@ -30,7 +32,9 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// JSON body, if any.
     pub body: Option<Vec<u8>>,
-    pub timeout_ms: u32,
+    pub connect_timeout_ms: u32,
+    /// Wait for the first byte of the answer, and between bytes.
+    pub read_timeout_ms: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,4 +51,7 @@ pub trait Transport {
 
     /// Waits before a retry.
     fn sleep(&self, duration: std::time::Duration);
+
+    /// A monotonic clock reading, for the retry time budget and jitter.
+    fn now(&self) -> std::time::Duration;
 }

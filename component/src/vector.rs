@@ -5,6 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::Error;
+use crate::model::SparseVector;
 
 fn decode_base64(packed: &str) -> Result<Vec<u8>, Error> {
     STANDARD
@@ -48,6 +49,32 @@ pub fn unpack_one(packed: &str) -> Result<Vec<f32>, Error> {
         )));
     }
     decode_row(&bytes).map_err(|col| non_finite(0, col))
+}
+
+/// Checks a sparse vector as Qdrant would (equal lengths, unique indices, finite values)
+/// and returns its JSON form.
+pub fn sparse_json(vector: &SparseVector, what: &str) -> Result<serde_json::Value, Error> {
+    if vector.indices.len() != vector.values.len() {
+        return Err(Error::InvalidInput(format!(
+            "{what}: {} indices but {} values",
+            vector.indices.len(),
+            vector.values.len()
+        )));
+    }
+    if let Some(i) = vector.values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::InvalidInput(format!(
+            "{what}: value {i} is not finite"
+        )));
+    }
+    let mut seen = vector.indices.clone();
+    seen.sort_unstable();
+    if let Some(pair) = seen.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::InvalidInput(format!(
+            "{what}: index {} appears twice",
+            pair[0]
+        )));
+    }
+    Ok(serde_json::json!({"indices": vector.indices, "values": vector.values}))
 }
 
 /// Packs values as hosts do before a call (the Rust host uses this; tests too).

@@ -2,13 +2,15 @@
 //! through the sandboxed component.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use qdrant_component::rest::percent_encode;
 use qdrant_component::vector::pack;
 use serde_json::Value;
 
-use crate::bindings::qdrant::retriever::types as wit;
 use crate::error::{Error, Result};
 use crate::runtime::{Origin, Runtime};
+use crate::types;
 
 /// A point to upsert. `id` is an unsigned integer (`"42"`), a UUID, or any other non-empty
 /// string: those are stored under a deterministic UUID with the original kept in the payload
@@ -72,7 +74,7 @@ pub struct SearchResult {
 pub struct QdrantClient {
     runtime: Arc<Runtime>,
     origin: Origin,
-    config: Arc<wit::Config>,
+    config: Arc<types::Config>,
 }
 
 impl std::fmt::Debug for QdrantClient {
@@ -104,10 +106,14 @@ impl QdrantClient {
         let runtime = tokio::task::spawn_blocking(Runtime::shared)
             .await
             .map_err(|e| Error::Runtime(e.to_string()))??;
-        let config = wit::Config {
+        let config = types::Config {
             url: url.trim().to_owned(),
             api_key: api_key.filter(|k| !k.is_empty()).map(str::to_owned),
             timeout_ms: None,
+            connect_timeout_ms: None,
+            server_timeout_s: None,
+            retry: None,
+            upsert_batch_size: None,
         };
         Ok(Self {
             runtime,
@@ -116,10 +122,44 @@ impl QdrantClient {
         })
     }
 
+    fn configure(mut self, change: impl FnOnce(&mut types::Config)) -> Self {
+        change(Arc::make_mut(&mut self.config));
+        self
+    }
+
+    /// Read timeout: the wait for the first byte of each answer and between bytes
+    /// (default 30 s).
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        self.configure(|c| c.timeout_ms = Some(millis(timeout)))
+    }
+
+    /// Connect timeout (default 5 s).
+    pub fn with_connect_timeout(self, timeout: Duration) -> Self {
+        self.configure(|c| c.connect_timeout_ms = Some(millis(timeout)))
+    }
+
+    /// Qdrant's server-side `timeout` for queries, counts, scrolls and collection changes.
+    pub fn with_server_timeout(self, timeout: Duration) -> Self {
+        let seconds = u32::try_from(timeout.as_secs().max(1)).unwrap_or(u32::MAX);
+        self.configure(|c| c.server_timeout_s = Some(seconds))
+    }
+
+    /// Retries of idempotent calls (default: 3 attempts, 50 ms doubling, 10 s budget).
+    pub fn with_retry(self, retry: types::RetryPolicy) -> Self {
+        self.configure(|c| c.retry = Some(retry))
+    }
+
+    /// Points per upsert request (default 256; requests also stay under 32 MB).
+    pub fn with_upsert_batch_size(self, points: u32) -> Self {
+        self.configure(|c| c.upsert_batch_size = Some(points))
+    }
+
     /// Base URL this client talks to.
     pub fn url(&self) -> &str {
         &self.config.url
     }
+
+    // ---- service ------------------------------------------------------------------------
 
     /// `true` when the server answers as Qdrant; `false` when it cannot be reached.
     /// Other failures (e.g. a wrong api-key behind a proxy) are errors.
@@ -140,6 +180,13 @@ impl QdrantClient {
         })
     }
 
+    /// `GET /readyz`: whether the server is ready to serve.
+    pub async fn ready(&self) -> Result<bool> {
+        call!(self, call_ready())
+    }
+
+    // ---- collections --------------------------------------------------------------------
+
     /// Creates a collection of `vector_size`-dimensional vectors; `distance` is one of
     /// Cosine, Dot, Euclid, Manhattan (any case).
     pub async fn create_collection(
@@ -152,6 +199,71 @@ impl QdrantClient {
         call!(self, call_create_collection(name, vector_size, distance))
     }
 
+    /// Creates a collection with named dense vectors: `(name, size, distance)` each.
+    pub async fn create_collection_multi_vector(
+        &self,
+        name: &str,
+        vectors: Vec<(&str, u64, &str)>,
+    ) -> Result<()> {
+        let vectors = vectors
+            .into_iter()
+            .map(|(vector, size, distance)| {
+                Ok(types::VectorParams::new(
+                    vector,
+                    size,
+                    parse_distance(distance)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.create_collection_with(name, &types::CollectionConfig::new(vectors))
+            .await
+    }
+
+    /// Creates a collection with any layout (named and sparse vectors) and options.
+    pub async fn create_collection_with(
+        &self,
+        name: &str,
+        config: &types::CollectionConfig,
+    ) -> Result<()> {
+        call!(self, call_create_collection_with(name, config))
+    }
+
+    /// Changes HNSW or quantization settings.
+    pub async fn update_collection(
+        &self,
+        name: &str,
+        update: types::CollectionUpdate,
+    ) -> Result<()> {
+        call!(self, call_update_collection(name, update))
+    }
+
+    /// Turns on `"scalar"` (int8), `"binary"` or `"product"` (x16) quantization.
+    pub async fn enable_quantization(&self, name: &str, kind: &str) -> Result<()> {
+        let quantization = match kind.to_ascii_lowercase().as_str() {
+            "scalar" | "int8" => types::Quantization::Scalar(types::ScalarQuantization {
+                quantile: None,
+                always_ram: Some(true),
+            }),
+            "binary" => types::Quantization::Binary(types::BinaryQuantization {
+                always_ram: Some(true),
+            }),
+            "product" | "pq" => types::Quantization::Product(types::ProductQuantization {
+                compression: types::CompressionRatio::X16,
+                always_ram: Some(true),
+            }),
+            other => {
+                return Err(Error::InvalidInput(format!(
+                    "unknown quantization `{other}`: use scalar, binary or product"
+                )));
+            }
+        };
+        let update = types::CollectionUpdate {
+            hnsw: None,
+            quantization: Some(types::QuantizationChange::Enable(quantization)),
+        };
+        self.update_collection(name, update).await
+    }
+
     /// Deletes a collection; deleting one that does not exist is not an error.
     pub async fn delete_collection(&self, name: &str) -> Result<()> {
         call!(self, call_delete_collection(name)).map(|_existed| ())
@@ -161,12 +273,145 @@ impl QdrantClient {
         call!(self, call_collection_exists(name))
     }
 
+    /// Status, point count and configuration.
+    pub async fn collection_info(&self, name: &str) -> Result<types::CollectionInfo> {
+        call!(self, call_get_collection(name))
+    }
+
+    pub async fn list_collections(&self) -> Result<Vec<String>> {
+        call!(self, call_list_collections())
+    }
+
+    pub async fn create_alias(&self, alias: &str, collection: &str) -> Result<()> {
+        call!(self, call_create_alias(alias, collection))
+    }
+
+    pub async fn delete_alias(&self, alias: &str) -> Result<()> {
+        call!(self, call_delete_alias(alias))
+    }
+
+    /// All aliases, or those of `collection`.
+    pub async fn list_aliases(&self, collection: Option<&str>) -> Result<Vec<types::Alias>> {
+        call!(self, call_list_aliases(collection))
+    }
+
+    // ---- points -------------------------------------------------------------------------
+
     /// Upserts all points (batched by the component) and waits until they are searchable.
     /// Every point is validated first: on invalid input nothing is written.
     pub async fn upsert_vectors(&self, collection: &str, points: Vec<VectorPoint>) -> Result<()> {
         let batch = point_batch(&points)?;
-        call!(self, call_upsert_points(collection, &batch)).map(|_count| ())
+        self.upsert_points(collection, &batch, true)
+            .await
+            .map(|_count| ())
     }
+
+    /// Upserts a column-wise batch (dense, named and sparse vectors); returns the count.
+    pub async fn upsert_points(
+        &self,
+        collection: &str,
+        points: &types::PointBatch,
+        wait: bool,
+    ) -> Result<u32> {
+        call!(self, call_upsert_points(collection, points, wait))
+    }
+
+    /// The points with these ids that exist, in the order asked.
+    pub async fn get_points(
+        &self,
+        collection: &str,
+        ids: &[String],
+        with_payload: &types::PayloadSelector,
+        with_vectors: &types::VectorSelector,
+    ) -> Result<Vec<types::Point>> {
+        call!(
+            self,
+            call_get_points(collection, ids, with_payload, with_vectors)
+        )
+    }
+
+    pub async fn delete_points(
+        &self,
+        collection: &str,
+        selector: &types::PointsSelector,
+        wait: bool,
+    ) -> Result<types::UpdateResult> {
+        call!(self, call_delete_points(collection, selector, wait))
+    }
+
+    /// Merges `payload` (a JSON object) into the selected points, at `key` when given.
+    pub async fn set_payload(
+        &self,
+        collection: &str,
+        selector: &types::PointsSelector,
+        payload: &Value,
+        key: Option<&str>,
+        wait: bool,
+    ) -> Result<types::UpdateResult> {
+        let payload = payload.to_string();
+        call!(
+            self,
+            call_set_payload(collection, selector, &payload, key, wait)
+        )
+    }
+
+    /// Replaces the selected points' payloads with `payload`.
+    pub async fn overwrite_payload(
+        &self,
+        collection: &str,
+        selector: &types::PointsSelector,
+        payload: &Value,
+        wait: bool,
+    ) -> Result<types::UpdateResult> {
+        let payload = payload.to_string();
+        call!(
+            self,
+            call_overwrite_payload(collection, selector, &payload, wait)
+        )
+    }
+
+    pub async fn delete_payload_keys(
+        &self,
+        collection: &str,
+        selector: &types::PointsSelector,
+        keys: &[String],
+        wait: bool,
+    ) -> Result<types::UpdateResult> {
+        call!(
+            self,
+            call_delete_payload_keys(collection, selector, keys, wait)
+        )
+    }
+
+    pub async fn clear_payload(
+        &self,
+        collection: &str,
+        selector: &types::PointsSelector,
+        wait: bool,
+    ) -> Result<types::UpdateResult> {
+        call!(self, call_clear_payload(collection, selector, wait))
+    }
+
+    /// Points matching `filter`; `exact: false` allows a faster estimate.
+    pub async fn count(
+        &self,
+        collection: &str,
+        filter: Option<&types::Filter>,
+        exact: bool,
+    ) -> Result<u64> {
+        call!(self, call_count(collection, filter, exact))
+    }
+
+    /// One page of points; pass `next_offset` back as `offset` for the next.
+    pub async fn scroll(
+        &self,
+        collection: &str,
+        request: &types::ScrollRequest,
+    ) -> Result<types::ScrollPage> {
+        call!(self, call_scroll(collection, request))
+    }
+
+    // ---- queries ------------------------------------------------------------------------
 
     /// The `limit` nearest points to `query_vector`, best first.
     pub async fn search(
@@ -178,33 +423,102 @@ impl QdrantClient {
     ) -> Result<Vec<SearchResult>> {
         let limit =
             u32::try_from(limit).map_err(|_| Error::InvalidInput("limit too large".into()))?;
-        let (must, score_threshold) = match filter {
-            Some(f) => (Some(f.must).filter(|m| !m.is_empty()), f.score_threshold),
-            None => (None, None),
-        };
-        let request = wit::QueryRequest {
-            collection: collection.to_owned(),
-            vector: pack(&query_vector),
-            limit,
-            filter: must.map(wit::Filter::MustMatch),
-            score_threshold,
-            with_payload: true,
-        };
-        let points = call!(self, call_query(&request))?;
-        points
+        let mut request = types::QueryRequest::nearest(&query_vector, limit);
+        if let Some(f) = filter {
+            request.filter = Some(f.must)
+                .filter(|m| !m.is_empty())
+                .map(types::Filter::MustMatch);
+            request.score_threshold = f.score_threshold;
+        }
+        self.query(collection, &request)
+            .await?
             .into_iter()
-            .map(|p| {
-                let payload = serde_json::from_str(&p.payload).map_err(|e| {
-                    Error::Decode(format!("payload of point {} is not JSON: {e}", p.id))
-                })?;
-                Ok(SearchResult {
-                    id: p.id,
-                    score: p.score,
-                    payload,
-                })
-            })
+            .map(SearchResult::try_from)
             .collect()
     }
+
+    /// Any Query API request: dense, sparse, by point, named `using`, prefetch + fusion.
+    pub async fn query(
+        &self,
+        collection: &str,
+        request: &types::QueryRequest,
+    ) -> Result<Vec<types::ScoredPoint>> {
+        call!(self, call_query(collection, request))
+    }
+
+    /// Several queries in one request; one result list per query.
+    pub async fn query_batch(
+        &self,
+        collection: &str,
+        requests: &[types::QueryRequest],
+    ) -> Result<Vec<Vec<types::ScoredPoint>>> {
+        call!(self, call_query_batch(collection, requests))
+    }
+
+    // ---- payload indexes and snapshots --------------------------------------------------
+
+    pub async fn create_payload_index(
+        &self,
+        collection: &str,
+        field: &str,
+        schema: types::PayloadSchemaType,
+        wait: bool,
+    ) -> Result<types::UpdateResult> {
+        call!(
+            self,
+            call_create_payload_index(collection, field, schema, wait)
+        )
+    }
+
+    pub async fn delete_payload_index(
+        &self,
+        collection: &str,
+        field: &str,
+        wait: bool,
+    ) -> Result<types::UpdateResult> {
+        call!(self, call_delete_payload_index(collection, field, wait))
+    }
+
+    pub async fn create_snapshot(&self, collection: &str) -> Result<types::Snapshot> {
+        call!(self, call_create_snapshot(collection))
+    }
+
+    pub async fn list_snapshots(&self, collection: &str) -> Result<Vec<types::Snapshot>> {
+        call!(self, call_list_snapshots(collection))
+    }
+
+    /// `false` when there was no such snapshot.
+    pub async fn delete_snapshot(&self, collection: &str, name: &str) -> Result<bool> {
+        call!(self, call_delete_snapshot(collection, name))
+    }
+
+    /// Restores `collection` from a snapshot: a `file://` or `http(s)://` location the
+    /// server can read, or the name of one of this collection's snapshots on this server
+    /// (a [`types::Snapshot`] works too). The server fetches it; over http it sends no
+    /// api-key, so a key-protected server restores by name only through `file://`.
+    pub async fn restore_snapshot(
+        &self,
+        collection: &str,
+        snapshot: impl AsRef<str>,
+    ) -> Result<()> {
+        let snapshot = snapshot.as_ref();
+        // Anything with a scheme is a location (the component checks which schemes).
+        let location = if snapshot.contains("://") {
+            snapshot.to_owned()
+        } else {
+            format!(
+                "{}/collections/{}/snapshots/{}",
+                self.config.url.trim_end_matches('/'),
+                percent_encode(collection),
+                percent_encode(snapshot)
+            )
+        };
+        call!(self, call_recover_snapshot(collection, &location, None))
+    }
+}
+
+fn millis(d: Duration) -> u32 {
+    u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1)
 }
 
 /// What `GET /` reports.
@@ -214,12 +528,12 @@ pub struct ServerInfo {
     pub version: String,
 }
 
-fn parse_distance(distance: &str) -> Result<wit::Distance> {
+fn parse_distance(distance: &str) -> Result<types::Distance> {
     match distance.to_ascii_lowercase().as_str() {
-        "cosine" => Ok(wit::Distance::Cosine),
-        "dot" => Ok(wit::Distance::Dot),
-        "euclid" | "euclidean" => Ok(wit::Distance::Euclid),
-        "manhattan" => Ok(wit::Distance::Manhattan),
+        "cosine" => Ok(types::Distance::Cosine),
+        "dot" => Ok(types::Distance::Dot),
+        "euclid" | "euclidean" => Ok(types::Distance::Euclid),
+        "manhattan" => Ok(types::Distance::Manhattan),
         other => Err(Error::InvalidInput(format!(
             "unknown distance `{other}`: use Cosine, Dot, Euclid or Manhattan"
         ))),
@@ -227,7 +541,7 @@ fn parse_distance(distance: &str) -> Result<wit::Distance> {
 }
 
 /// Lays points out column-wise with vectors packed, as the WIT `point-batch` wants.
-fn point_batch(points: &[VectorPoint]) -> Result<wit::PointBatch> {
+fn point_batch(points: &[VectorPoint]) -> Result<types::PointBatch> {
     let dimension = points.first().map_or(0, |p| p.vector.len());
     if let Some(bad) = points.iter().find(|p| p.vector.len() != dimension) {
         return Err(Error::InvalidInput(format!(
@@ -251,11 +565,29 @@ fn point_batch(points: &[VectorPoint]) -> Result<wit::PointBatch> {
             ))),
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(wit::PointBatch {
+    Ok(types::PointBatch {
         ids: points.iter().map(|p| p.id.clone()).collect(),
-        vectors: pack(&flat),
-        dimension: u32::try_from(dimension)
-            .map_err(|_| Error::InvalidInput("vector too long".into()))?,
+        dense: vec![types::DenseColumn {
+            name: String::new(),
+            dimension: u32::try_from(dimension)
+                .map_err(|_| Error::InvalidInput("vector too long".into()))?,
+            data: pack(&flat),
+        }],
+        sparse: vec![],
         payloads,
     })
+}
+
+impl TryFrom<types::ScoredPoint> for SearchResult {
+    type Error = Error;
+
+    fn try_from(p: types::ScoredPoint) -> Result<Self> {
+        let payload = serde_json::from_str(&p.payload)
+            .map_err(|e| Error::Decode(format!("payload of point {} is not JSON: {e}", p.id)))?;
+        Ok(SearchResult {
+            id: p.id,
+            score: p.score,
+            payload,
+        })
+    }
 }

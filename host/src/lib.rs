@@ -8,6 +8,7 @@ mod bindings;
 mod client;
 mod error;
 mod runtime;
+pub mod types;
 
 pub use client::{QdrantClient, SearchFilter, SearchResult, ServerInfo, VectorPoint};
 pub use error::{Error, Result};

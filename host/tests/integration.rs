@@ -5,45 +5,11 @@ use qdrant_integration::embedded::{EmbeddedServer, Options};
 use qdrant_integration::{Error, QdrantClient, SearchFilter, VectorPoint};
 use serde_json::json;
 
+mod common;
+
+use common::{client, collection_name, target};
+
 const DIM: usize = 8;
-
-/// The target server: `QDRANT_URL` when set, else a fresh embedded engine.
-struct Target {
-    url: String,
-    api_key: Option<String>,
-    _embedded: Option<EmbeddedServer>,
-}
-
-async fn target() -> Target {
-    match std::env::var("QDRANT_URL") {
-        Ok(url) if !url.is_empty() => Target {
-            url,
-            api_key: std::env::var("QDRANT_API_KEY").ok(),
-            _embedded: None,
-        },
-        _ => {
-            let server = EmbeddedServer::start(Options::default())
-                .await
-                .expect("embedded engine starts");
-            Target {
-                url: server.url(),
-                api_key: None,
-                _embedded: Some(server),
-            }
-        }
-    }
-}
-
-async fn client(target: &Target) -> QdrantClient {
-    QdrantClient::new(&target.url, target.api_key.as_deref())
-        .await
-        .expect("client")
-}
-
-/// Unique per test and process, so runs against a shared real Qdrant do not collide.
-fn collection_name(test: &str) -> String {
-    format!("it_{test}_{}", std::process::id())
-}
 
 fn vector(i: usize) -> Vec<f32> {
     (0..DIM)

@@ -1,0 +1,28 @@
+//! Bindings generated from `wit/`. The WIT records are the component's data model on every
+//! target: native builds (unit tests) generate the `retriever-hosted` world, which imports no
+//! WASI, and never call its import.
+
+#[cfg(any(not(target_family = "wasm"), feature = "host-transport"))]
+wit_bindgen::generate!({
+    world: "retriever-hosted",
+    path: "../wit",
+    additional_derives: [PartialEq],
+});
+
+#[cfg(all(target_family = "wasm", not(feature = "host-transport")))]
+wit_bindgen::generate!({
+    world: "retriever",
+    path: "../wit",
+    additional_derives: [PartialEq],
+    // The WASI imports are the ones `wstd` already binds through `wasip2`.
+    with: {
+        "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
+        "wasi:http/types@0.2.12": wasip2::http::types,
+        "wasi:io/error@0.2.12": wasip2::io::error,
+        "wasi:io/poll@0.2.12": wasip2::io::poll,
+        "wasi:io/streams@0.2.12": wasip2::io::streams,
+        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+    },
+});
+
+pub use qdrant::retriever::types;

@@ -1,0 +1,857 @@
+//! Points: upsert in batches, get, delete, payload changes, count and scroll; and the
+//! decoding of points and their vectors shared with queries.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::model::{
+    DEFAULT_UPSERT_BATCH, Filter, NamedVector, PayloadSelector, Point, PointBatch, PointsSelector,
+    ScrollPage, ScrollRequest, SparseVector, UpdateResult, VectorData, VectorSelector,
+};
+use crate::rest::{Qdrant, Retry, collection_path, decode, update_result};
+use crate::transport::{Method, Transport};
+use crate::{Error, filter, ids, vector};
+
+type JsonObject = Map<String, Value>;
+
+/// Qdrant rejects request bodies over 32 MiB by default; stay below with headroom.
+pub const MAX_BODY_BYTES: usize = 30 * 1024 * 1024;
+
+impl<T: Transport> Qdrant<T> {
+    /// Validates every point first (nothing is sent if any is bad), then upserts in requests
+    /// of at most `upsert-batch-size` points and [`MAX_BODY_BYTES`] bytes. When the points
+    /// need several requests, the vector sizes are first checked against the collection, so
+    /// a wrong dimension cannot leave the batch half-written.
+    pub fn upsert_points(
+        &self,
+        collection: &str,
+        batch: &PointBatch,
+        wait: bool,
+    ) -> Result<u32, Error> {
+        let path = self.write_path(collection_path(collection, "/points")?, wait);
+        let points = encode_points(batch)?;
+        let count = u32::try_from(points.len())
+            .map_err(|_| Error::InvalidInput("too many points in one call".into()))?;
+        let per_request = self
+            .config
+            .upsert_batch_size
+            .unwrap_or(DEFAULT_UPSERT_BATCH) as usize;
+        let bodies = split_bodies(points, per_request)?;
+        if bodies.len() > 1 {
+            self.check_dimensions(collection, batch)?;
+        }
+        for body in bodies {
+            let result = self.call_raw(Method::Put, &path, Some(body), Retry::Idempotent)?;
+            update_result(result.get("result").unwrap_or(&Value::Null))?;
+        }
+        Ok(count)
+    }
+
+    fn check_dimensions(&self, collection: &str, batch: &PointBatch) -> Result<(), Error> {
+        let info = self.get_collection(collection)?;
+        for column in &batch.dense {
+            let Some(params) = info.vectors.iter().find(|v| v.name == column.name) else {
+                return Err(Error::InvalidInput(format!(
+                    "collection `{collection}` has no dense vector named `{}`",
+                    column.name
+                )));
+            };
+            if params.size != u64::from(column.dimension) {
+                return Err(Error::InvalidInput(format!(
+                    "vector `{}` of collection `{collection}` has dimension {}, the points have {}",
+                    column.name, params.size, column.dimension
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The points with these ids that exist, in the order asked.
+    pub fn get_points(
+        &self,
+        collection: &str,
+        wanted: &[String],
+        with_payload: &PayloadSelector,
+        with_vectors: &VectorSelector,
+    ) -> Result<Vec<Point>, Error> {
+        let path = collection_path(collection, "/points")?;
+        let qdrant_ids = ids::to_qdrant_list(wanted)?;
+        let body = json!({
+            "ids": qdrant_ids,
+            "with_payload": payload_selector_json(with_payload),
+            "with_vector": vector_selector_json(with_vectors),
+        });
+        let result = self.result(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        let found = result
+            .as_array()
+            .ok_or_else(|| decode("get points: result is not a list"))?;
+        let mut by_id: HashMap<String, &Value> = HashMap::new();
+        for point in found {
+            by_id.insert(
+                point.get("id").map(Value::to_string).unwrap_or_default(),
+                point,
+            );
+        }
+        qdrant_ids
+            .iter()
+            .filter_map(|id| by_id.get(&id.to_string()))
+            .map(|point| decode_point(point, with_payload))
+            .collect()
+    }
+
+    pub fn delete_points(
+        &self,
+        collection: &str,
+        selector: &PointsSelector,
+        wait: bool,
+    ) -> Result<UpdateResult, Error> {
+        let path = self.write_path(collection_path(collection, "/points/delete")?, wait);
+        let body = Value::Object(selector_json(selector)?);
+        update_result(&self.result(Method::Post, &path, Some(body), Retry::Idempotent)?)
+    }
+
+    /// Merges `payload` into the selected points (at `key` when given).
+    pub fn set_payload(
+        &self,
+        collection: &str,
+        selector: &PointsSelector,
+        payload: &str,
+        key: Option<&str>,
+        wait: bool,
+    ) -> Result<UpdateResult, Error> {
+        let path = self.write_path(collection_path(collection, "/points/payload")?, wait);
+        let mut body = selector_json(selector)?;
+        body.insert("payload".into(), Value::Object(user_payload(payload)?));
+        if let Some(key) = key {
+            if key.trim().is_empty() {
+                return Err(Error::InvalidInput("payload key must not be empty".into()));
+            }
+            body.insert("key".into(), json!(key));
+        }
+        update_result(&self.result(
+            Method::Post,
+            &path,
+            Some(Value::Object(body)),
+            Retry::Idempotent,
+        )?)
+    }
+
+    /// Replaces the selected points' payloads. Points whose string ids were mapped keep
+    /// their original id (one extra request per such point); with a filter selector the
+    /// server cannot do that, so those points then report their UUID.
+    pub fn overwrite_payload(
+        &self,
+        collection: &str,
+        selector: &PointsSelector,
+        payload: &str,
+        wait: bool,
+    ) -> Result<UpdateResult, Error> {
+        let payload = user_payload(payload)?;
+        let path = self.write_path(collection_path(collection, "/points/payload")?, wait);
+        let mut last = None;
+        for (selected, payload) in keep_string_ids(selector, payload)? {
+            let mut body = selected;
+            body.insert("payload".into(), Value::Object(payload));
+            let result = self.result(
+                Method::Put,
+                &path,
+                Some(Value::Object(body)),
+                Retry::Idempotent,
+            )?;
+            last = Some(update_result(&result)?);
+        }
+        last.ok_or_else(|| Error::InvalidInput("no points selected".into()))
+    }
+
+    pub fn delete_payload_keys(
+        &self,
+        collection: &str,
+        selector: &PointsSelector,
+        keys: &[String],
+        wait: bool,
+    ) -> Result<UpdateResult, Error> {
+        if keys.is_empty() {
+            return Err(Error::InvalidInput("no payload keys to delete".into()));
+        }
+        if keys.iter().any(|k| k == ids::STRING_ID_KEY) {
+            return Err(reserved_key());
+        }
+        let path = self.write_path(collection_path(collection, "/points/payload/delete")?, wait);
+        let mut body = selector_json(selector)?;
+        body.insert("keys".into(), json!(keys));
+        update_result(&self.result(
+            Method::Post,
+            &path,
+            Some(Value::Object(body)),
+            Retry::Idempotent,
+        )?)
+    }
+
+    /// Removes all payload keys; like [`Self::overwrite_payload`] with `{}`, so mapped
+    /// string ids survive a clear by ids.
+    pub fn clear_payload(
+        &self,
+        collection: &str,
+        selector: &PointsSelector,
+        wait: bool,
+    ) -> Result<UpdateResult, Error> {
+        match selector {
+            PointsSelector::Ids(_) => self.overwrite_payload(collection, selector, "{}", wait),
+            PointsSelector::Filter(_) => {
+                let path =
+                    self.write_path(collection_path(collection, "/points/payload/clear")?, wait);
+                let body = Value::Object(selector_json(selector)?);
+                update_result(&self.result(Method::Post, &path, Some(body), Retry::Idempotent)?)
+            }
+        }
+    }
+
+    pub fn count(
+        &self,
+        collection: &str,
+        filter: Option<&Filter>,
+        exact: bool,
+    ) -> Result<u64, Error> {
+        let path = self.timed_path(collection_path(collection, "/points/count")?);
+        let mut body = json!({"exact": exact});
+        if let Some(f) = filter {
+            body["filter"] = filter::to_json(f)?;
+        }
+        self.result(Method::Post, &path, Some(body), Retry::Idempotent)?
+            .get("count")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| decode("count: no `count` number"))
+    }
+
+    pub fn scroll(&self, collection: &str, request: &ScrollRequest) -> Result<ScrollPage, Error> {
+        if request.limit == 0 {
+            return Err(Error::InvalidInput("limit must be at least 1".into()));
+        }
+        let path = self.timed_path(collection_path(collection, "/points/scroll")?);
+        let mut body = json!({
+            "limit": request.limit,
+            "with_payload": payload_selector_json(&request.with_payload),
+            "with_vector": vector_selector_json(&request.with_vectors),
+        });
+        if let Some(f) = &request.filter {
+            body["filter"] = filter::to_json(f)?;
+        }
+        if let Some(offset) = &request.offset {
+            body["offset"] = ids::to_qdrant(offset)?.json;
+        }
+        let result = self.result(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        let points = result
+            .get("points")
+            .and_then(Value::as_array)
+            .ok_or_else(|| decode("scroll: no `points` list"))?
+            .iter()
+            .map(|p| decode_point(p, &request.with_payload))
+            .collect::<Result<_, _>>()?;
+        let next_offset = match result.get("next_page_offset") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) if n.is_u64() => Some(n.to_string()),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(decode("scroll: next_page_offset is not an id")),
+        };
+        Ok(ScrollPage {
+            points,
+            next_offset,
+        })
+    }
+}
+
+fn reserved_key() -> Error {
+    Error::InvalidInput(format!(
+        "payload key `{}` is reserved for string point ids",
+        ids::STRING_ID_KEY
+    ))
+}
+
+/// A caller's payload: a JSON object without the reserved string-id key.
+fn user_payload(text: &str) -> Result<Map<String, Value>, Error> {
+    let payload = parse_payload(text, "payload")?;
+    if payload.contains_key(ids::STRING_ID_KEY) {
+        return Err(reserved_key());
+    }
+    Ok(payload)
+}
+
+/// `{"points": [...]}` or `{"filter": {...}}`.
+pub(crate) fn selector_json(selector: &PointsSelector) -> Result<Map<String, Value>, Error> {
+    let mut body = Map::new();
+    match selector {
+        PointsSelector::Ids(list) => {
+            if list.is_empty() {
+                return Err(Error::InvalidInput("no point ids selected".into()));
+            }
+            body.insert("points".into(), Value::Array(ids::to_qdrant_list(list)?));
+        }
+        PointsSelector::Filter(f) => {
+            body.insert("filter".into(), filter::to_json(f)?);
+        }
+    }
+    Ok(body)
+}
+
+/// Splits an overwrite so points with mapped string ids get their `_string_id` back.
+fn keep_string_ids(
+    selector: &PointsSelector,
+    payload: Map<String, Value>,
+) -> Result<Vec<(JsonObject, JsonObject)>, Error> {
+    let PointsSelector::Ids(list) = selector else {
+        return Ok(vec![(selector_json(selector)?, payload)]);
+    };
+    if list.is_empty() {
+        return Err(Error::InvalidInput("no point ids selected".into()));
+    }
+    let mut plain = Vec::new();
+    let mut requests = Vec::new();
+    for id in list {
+        let mapped = ids::to_qdrant(id)?;
+        match mapped.original {
+            None => plain.push(mapped.json),
+            Some(original) => {
+                let mut own = payload.clone();
+                own.insert(ids::STRING_ID_KEY.into(), Value::String(original));
+                let mut selected = Map::new();
+                selected.insert("points".into(), json!([mapped.json]));
+                requests.push((selected, own));
+            }
+        }
+    }
+    if !plain.is_empty() {
+        let mut selected = Map::new();
+        selected.insert("points".into(), Value::Array(plain));
+        requests.insert(0, (selected, payload));
+    }
+    Ok(requests)
+}
+
+/// `with_payload`, asking for `_string_id` too so results can report original ids.
+pub(crate) fn payload_selector_json(selector: &PayloadSelector) -> Value {
+    match selector {
+        PayloadSelector::All => json!(true),
+        PayloadSelector::None => json!({"include": [ids::STRING_ID_KEY]}),
+        PayloadSelector::Include(keys) => {
+            let mut keys = keys.clone();
+            keys.push(ids::STRING_ID_KEY.into());
+            json!({"include": keys})
+        }
+        PayloadSelector::Exclude(keys) => {
+            json!({"exclude": keys.iter().filter(|k| *k != ids::STRING_ID_KEY).collect::<Vec<_>>()})
+        }
+    }
+}
+
+pub(crate) fn vector_selector_json(selector: &VectorSelector) -> Value {
+    match selector {
+        VectorSelector::All => json!(true),
+        VectorSelector::None => json!(false),
+        VectorSelector::Only(names) => json!(names),
+    }
+}
+
+/// A point from get/scroll. The payload is `{}` when it was not asked for.
+fn decode_point(point: &Value, with_payload: &PayloadSelector) -> Result<Point, Error> {
+    let (id, payload, vectors) = decode_common(point, with_payload)?;
+    Ok(Point {
+        id,
+        payload,
+        vectors,
+    })
+}
+
+/// Id (original string id restored), payload JSON text and vectors of a returned point.
+pub(crate) fn decode_common(
+    point: &Value,
+    with_payload: &PayloadSelector,
+) -> Result<(String, String, Vec<NamedVector>), Error> {
+    let id = point
+        .get("id")
+        .ok_or_else(|| decode("point without an id"))?;
+    let mut payload = match point.get("payload") {
+        Some(Value::Object(map)) => map.clone(),
+        Some(Value::Null) | None => Map::new(),
+        Some(_) => return Err(decode("payload is not an object")),
+    };
+    let id = ids::from_qdrant(id, &mut payload)?;
+    if *with_payload == PayloadSelector::None {
+        payload.clear();
+    }
+    let vectors = decode_vectors(point.get("vector"))?;
+    Ok((id, Value::Object(payload).to_string(), vectors))
+}
+
+fn decode_vectors(vector: Option<&Value>) -> Result<Vec<NamedVector>, Error> {
+    match vector {
+        None | Some(Value::Null) => Ok(vec![]),
+        Some(Value::Array(values)) => Ok(vec![NamedVector {
+            name: String::new(),
+            vector: VectorData::Dense(dense_from_json(values)?),
+        }]),
+        Some(Value::Object(named)) => named
+            .iter()
+            .map(|(name, v)| {
+                let vector = match v {
+                    Value::Array(values) => VectorData::Dense(dense_from_json(values)?),
+                    Value::Object(_) => VectorData::Sparse(sparse_from_json(v)?),
+                    _ => return Err(decode("vector is neither dense nor sparse")),
+                };
+                Ok(NamedVector {
+                    name: name.clone(),
+                    vector,
+                })
+            })
+            .collect(),
+        Some(_) => Err(decode("`vector` is neither a list nor an object")),
+    }
+}
+
+fn dense_from_json(values: &[Value]) -> Result<String, Error> {
+    let floats = values
+        .iter()
+        .map(|v| v.as_f64().map(|f| f as f32))
+        .collect::<Option<Vec<f32>>>()
+        .ok_or_else(|| {
+            decode("dense vector holds a non-number (multivectors are not supported)")
+        })?;
+    Ok(vector::pack(&floats))
+}
+
+fn sparse_from_json(v: &Value) -> Result<SparseVector, Error> {
+    let list = |key: &str| v.get(key).and_then(Value::as_array);
+    let (Some(indices), Some(values)) = (list("indices"), list("values")) else {
+        return Err(decode("sparse vector without indices and values"));
+    };
+    Ok(SparseVector {
+        indices: indices
+            .iter()
+            .map(|i| i.as_u64().and_then(|i| u32::try_from(i).ok()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| decode("sparse index is not a u32"))?,
+        values: values
+            .iter()
+            .map(|x| x.as_f64().map(|f| f as f32))
+            .collect::<Option<_>>()
+            .ok_or_else(|| decode("sparse value is not a number"))?,
+    })
+}
+
+/// Each point as its JSON bytes, after checking ids, vectors and payloads.
+fn encode_points(batch: &PointBatch) -> Result<Vec<Vec<u8>>, Error> {
+    let count = batch.ids.len();
+    if count == 0 {
+        return Err(Error::InvalidInput("no points to upsert".into()));
+    }
+    if !batch.payloads.is_empty() && batch.payloads.len() != count {
+        return Err(Error::InvalidInput(format!(
+            "{count} ids but {} payloads (give one per id, or none)",
+            batch.payloads.len()
+        )));
+    }
+    let mut named: Vec<(&str, Vec<Value>)> = Vec::new();
+    for column in &batch.dense {
+        let rows = vector::unpack(&column.data, column.dimension, count)
+            .map_err(|e| in_column(e, &column.name))?;
+        named.push((&column.name, rows.into_iter().map(Value::from).collect()));
+    }
+    for column in &batch.sparse {
+        if column.name.is_empty() {
+            return Err(Error::InvalidInput("sparse vectors need a name".into()));
+        }
+        if column.vectors.len() != count {
+            return Err(Error::InvalidInput(format!(
+                "{count} ids but {} sparse vectors in `{}`",
+                column.vectors.len(),
+                column.name
+            )));
+        }
+        let rows = column
+            .vectors
+            .iter()
+            .enumerate()
+            .map(|(i, v)| vector::sparse_json(v, &format!("sparse vector `{}`[{i}]", column.name)))
+            .collect::<Result<_, _>>()?;
+        named.push((&column.name, rows));
+    }
+    let mut names: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err(Error::InvalidInput(
+            "a vector name appears in two columns".into(),
+        ));
+    }
+    // A lone unnamed dense vector goes in Qdrant's short form; otherwise a map by name.
+    let short_form = matches!(named.as_slice(), [(name, _)] if name.is_empty());
+    let mut columns: Vec<_> = named
+        .into_iter()
+        .map(|(n, rows)| (n, rows.into_iter()))
+        .collect();
+    batch
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let id = ids::to_qdrant(id)?;
+            let mut payload = match batch.payloads.get(i) {
+                Some(text) => parse_payload(text, &format!("payload {i}"))?,
+                None => Map::new(),
+            };
+            if let Some(original) = id.original {
+                payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
+            }
+            let mut point = json!({"id": id.json});
+            if short_form {
+                point["vector"] = columns[0].1.next().expect("one row per id");
+            } else if !columns.is_empty() {
+                let vectors: Map<String, Value> = columns
+                    .iter_mut()
+                    .map(|(name, rows)| (name.to_string(), rows.next().expect("one row per id")))
+                    .collect();
+                point["vector"] = Value::Object(vectors);
+            }
+            point["payload"] = Value::Object(payload);
+            Ok(serde_json::to_vec(&point).expect("JSON values always serialize"))
+        })
+        .collect()
+}
+
+fn in_column(error: Error, name: &str) -> Error {
+    match error {
+        Error::InvalidInput(m) if !name.is_empty() => {
+            Error::InvalidInput(format!("vector `{name}`: {m}"))
+        }
+        other => other,
+    }
+}
+
+/// Groups encoded points into `{"points":[..]}` bodies of at most `per_request` points and
+/// [`MAX_BODY_BYTES`] bytes.
+fn split_bodies(points: Vec<Vec<u8>>, per_request: usize) -> Result<Vec<Vec<u8>>, Error> {
+    let mut bodies = Vec::new();
+    let mut body = Vec::new();
+    let mut in_body = 0;
+    for point in points {
+        if point.len() + 16 > MAX_BODY_BYTES {
+            return Err(Error::InvalidInput(format!(
+                "one point encodes to {} bytes, over the {MAX_BODY_BYTES}-byte request cap",
+                point.len()
+            )));
+        }
+        if in_body == per_request || (in_body > 0 && body.len() + point.len() + 2 > MAX_BODY_BYTES)
+        {
+            body.extend_from_slice(b"]}");
+            bodies.push(std::mem::take(&mut body));
+            in_body = 0;
+        }
+        body.extend_from_slice(if in_body == 0 { b"{\"points\":[" } else { b"," });
+        body.extend_from_slice(&point);
+        in_body += 1;
+    }
+    if in_body > 0 {
+        body.extend_from_slice(b"]}");
+        bodies.push(body);
+    }
+    Ok(bodies)
+}
+
+fn parse_payload(text: &str, what: &str) -> Result<Map<String, Value>, Error> {
+    if text.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::InvalidInput(format!("{what} is not a JSON object"))),
+        Err(e) => Err(Error::InvalidInput(format!(
+            "{what} is not valid JSON: {e}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Config, DenseColumn, SparseColumn};
+    use crate::testing::{OK_UPDATE, Recorder, client, ok};
+
+    fn dense(name: &str, dimension: u32, values: &[f32]) -> DenseColumn {
+        DenseColumn {
+            name: name.into(),
+            dimension,
+            data: vector::pack(values),
+        }
+    }
+
+    fn batch(ids: &[&str], dense_columns: Vec<DenseColumn>) -> PointBatch {
+        PointBatch {
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+            dense: dense_columns,
+            sparse: vec![],
+            payloads: vec![],
+        }
+    }
+
+    #[test]
+    fn upsert_maps_ids_and_splits_batches() {
+        let n = DEFAULT_UPSERT_BATCH as usize + 1;
+        let info = ok(json!({"status": "green", "segments_count": 1,
+            "config": {"params": {"vectors": {"size": 2, "distance": "Dot"}}}}));
+        // Two requests' worth of points: the dimension is checked against the info first.
+        let rec = Recorder::default()
+            .reply(200, &info)
+            .reply(200, OK_UPDATE)
+            .reply(200, OK_UPDATE);
+        let mut points = batch(&[], vec![dense("", 2, &vec![0.5; n * 2])]);
+        points.ids = (0..n)
+            .map(|i| {
+                if i == 0 {
+                    "doc-zero".into()
+                } else {
+                    i.to_string()
+                }
+            })
+            .collect();
+        points.payloads = (0..n).map(|i| format!(r#"{{"n":{i}}}"#)).collect();
+        assert_eq!(
+            client(&rec, None)
+                .upsert_points("c", &points, true)
+                .unwrap(),
+            n as u32
+        );
+        let urls = rec.urls();
+        assert_eq!(urls[0], "http://qdrant:6333/collections/c");
+        assert_eq!(urls[1], "http://qdrant:6333/collections/c/points?wait=true");
+        let bodies = rec.bodies();
+        assert_eq!(bodies.len(), 3);
+        assert_eq!(
+            bodies[1]["points"].as_array().unwrap().len(),
+            DEFAULT_UPSERT_BATCH as usize
+        );
+        assert_eq!(
+            bodies[1]["points"][0]["payload"],
+            json!({"n": 0, "_string_id": "doc-zero"})
+        );
+        assert_eq!(
+            bodies[1]["points"][1],
+            json!({"id": 1, "vector": [0.5, 0.5], "payload": {"n": 1}})
+        );
+        assert_eq!(bodies[2]["points"][0]["id"], json!(DEFAULT_UPSERT_BATCH));
+    }
+
+    #[test]
+    fn multi_request_upsert_checks_dimension_first() {
+        let info = ok(json!({"status": "green", "segments_count": 1,
+            "config": {"params": {"vectors": {"size": 3, "distance": "Dot"}}}}));
+        let rec = Recorder::default().reply(200, &info);
+        let config = Config {
+            url: "http://q".into(),
+            upsert_batch_size: Some(1),
+            ..Config::default()
+        };
+        let c = Qdrant::new(config, &rec).unwrap();
+        let got = c.upsert_points(
+            "c",
+            &batch(&["1", "2"], vec![dense("", 2, &[1.0; 4])]),
+            true,
+        );
+        assert!(matches!(got, Err(Error::InvalidInput(m)) if m.contains("dimension 3")));
+        assert_eq!(rec.sent.borrow().len(), 1, "only the info request");
+    }
+
+    #[test]
+    fn named_and_sparse_columns_build_vector_maps() {
+        let rec = Recorder::default().reply(200, OK_UPDATE);
+        let mut points = batch(&["1"], vec![dense("text", 2, &[1.0, 0.0])]);
+        points.sparse = vec![SparseColumn {
+            name: "bm25".into(),
+            vectors: vec![SparseVector {
+                indices: vec![3, 9],
+                values: vec![0.5, 1.5],
+            }],
+        }];
+        client(&rec, None)
+            .upsert_points("c", &points, false)
+            .unwrap();
+        assert_eq!(
+            rec.urls()[0],
+            "http://qdrant:6333/collections/c/points?wait=false"
+        );
+        assert_eq!(
+            rec.bodies()[0]["points"][0]["vector"],
+            json!({"text": [1.0, 0.0], "bm25": {"indices": [3, 9], "values": [0.5, 1.5]}})
+        );
+    }
+
+    #[test]
+    fn upsert_rejects_bad_points_before_sending() {
+        let rec = Recorder::default();
+        let c = client(&rec, None);
+        let good = batch(&["1", "2"], vec![dense("", 2, &[1.0, 2.0, 3.0, 4.0])]);
+        let sparse = |indices: Vec<u32>, values: Vec<f32>| SparseColumn {
+            name: "s".into(),
+            vectors: vec![
+                SparseVector {
+                    indices: vec![1],
+                    values: vec![1.0],
+                },
+                SparseVector { indices, values },
+            ],
+        };
+        let cases = [
+            PointBatch {
+                payloads: vec!["{}".into()],
+                ..good.clone()
+            },
+            PointBatch {
+                payloads: vec!["{}".into(), "[1]".into()],
+                ..good.clone()
+            },
+            PointBatch {
+                ids: vec!["1".into(), "".into()],
+                ..good.clone()
+            },
+            batch(&["1", "2"], vec![dense("", 2, &[1.0, f32::NAN, 3.0, 4.0])]),
+            batch(&["1", "2"], vec![dense("", 3, &[1.0, 2.0, 3.0, 4.0])]),
+            batch(&[], vec![]),
+            batch(
+                &["1", "2"],
+                vec![dense("a", 1, &[1.0, 2.0]), dense("a", 1, &[1.0, 2.0])],
+            ),
+            PointBatch {
+                sparse: vec![sparse(vec![1, 1], vec![1.0, 2.0])],
+                ..good.clone()
+            },
+            PointBatch {
+                sparse: vec![sparse(vec![1, 2], vec![1.0])],
+                ..good.clone()
+            },
+            PointBatch {
+                sparse: vec![sparse(vec![1], vec![f32::INFINITY])],
+                ..good.clone()
+            },
+        ];
+        for points in cases {
+            let got = c.upsert_points("c", &points, true);
+            assert!(
+                matches!(got, Err(Error::InvalidInput(_))),
+                "{points:?} gave {got:?}"
+            );
+        }
+        assert!(rec.sent.borrow().is_empty());
+    }
+
+    #[test]
+    fn get_returns_asked_order_with_original_ids_and_vectors() {
+        let mapped = ids::to_qdrant("doc").unwrap().json;
+        let reply = ok(json!([
+            {"id": 2, "payload": {}, "vector": {"s": {"indices": [1], "values": [0.5]}}},
+            {"id": mapped, "payload": {"_string_id": "doc", "a": 1}, "vector": [1.0, 2.0]}
+        ]));
+        let rec = Recorder::default().reply(200, &reply);
+        let points = client(&rec, None)
+            .get_points(
+                "c",
+                &["doc".into(), "404".into(), "2".into()],
+                &PayloadSelector::All,
+                &VectorSelector::All,
+            )
+            .unwrap();
+        assert_eq!(points.len(), 2);
+        assert_eq!(points[0].id, "doc");
+        assert_eq!(points[0].payload, r#"{"a":1}"#);
+        assert_eq!(
+            points[0].vectors,
+            [NamedVector {
+                name: String::new(),
+                vector: VectorData::Dense(vector::pack(&[1.0, 2.0]))
+            }]
+        );
+        assert_eq!(points[1].id, "2");
+        assert_eq!(
+            points[1].vectors[0].vector,
+            VectorData::Sparse(SparseVector {
+                indices: vec![1],
+                values: vec![0.5]
+            })
+        );
+        assert_eq!(
+            rec.bodies()[0],
+            json!({"ids": [mapped, 404, 2], "with_payload": true, "with_vector": true})
+        );
+    }
+
+    #[test]
+    fn payload_writes_keep_string_ids() {
+        let rec = Recorder::default()
+            .reply(200, OK_UPDATE)
+            .reply(200, OK_UPDATE);
+        let c = client(&rec, None);
+        let selector = PointsSelector::Ids(vec!["1".into(), "doc".into()]);
+        c.overwrite_payload("c", &selector, r#"{"x":1}"#, true)
+            .unwrap();
+        let mapped = ids::to_qdrant("doc").unwrap().json;
+        assert_eq!(
+            rec.bodies(),
+            [
+                json!({"points": [1], "payload": {"x": 1}}),
+                json!({"points": [mapped], "payload": {"x": 1, "_string_id": "doc"}})
+            ]
+        );
+        for bad in [r#"{"_string_id":"x"}"#, "[1]", "nope"] {
+            assert!(matches!(
+                c.set_payload("c", &selector, bad, None, true),
+                Err(Error::InvalidInput(_))
+            ));
+        }
+        assert!(matches!(
+            c.delete_payload_keys("c", &selector, &["_string_id".into()], true),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+
+    #[test]
+    fn scroll_passes_cursor_and_reports_next_page() {
+        let page = ok(json!({"points": [{"id": 1, "payload": {"a": 1}}], "next_page_offset": 2}));
+        let last = ok(json!({"points": [{"id": 2}], "next_page_offset": null}));
+        let rec = Recorder::default().reply(200, &page).reply(200, &last);
+        let c = client(&rec, None);
+        let mut request = ScrollRequest {
+            filter: None,
+            limit: 1,
+            offset: None,
+            with_payload: PayloadSelector::None,
+            with_vectors: VectorSelector::None,
+        };
+        let first = c.scroll("c", &request).unwrap();
+        assert_eq!(first.points[0].payload, "{}");
+        assert_eq!(first.next_offset.as_deref(), Some("2"));
+        request.offset = first.next_offset;
+        assert_eq!(c.scroll("c", &request).unwrap().next_offset, None);
+        assert_eq!(
+            rec.bodies()[1],
+            json!({"limit": 1, "offset": 2, "with_payload": {"include": ["_string_id"]},
+                   "with_vector": false})
+        );
+    }
+
+    #[test]
+    fn count_and_delete_by_filter() {
+        let rec = Recorder::default()
+            .reply(200, &ok(json!({"count": 7})))
+            .reply(200, OK_UPDATE);
+        let c = client(&rec, None);
+        let f = Filter::MustMatch(vec![("k".into(), "v".into())]);
+        assert_eq!(c.count("c", Some(&f), true).unwrap(), 7);
+        c.delete_points("c", &PointsSelector::Filter(f), true)
+            .unwrap();
+        let filter = json!({"must": [{"key": "k", "match": {"value": "v"}}]});
+        assert_eq!(
+            rec.bodies(),
+            [
+                json!({"exact": true, "filter": filter}),
+                json!({"filter": filter})
+            ]
+        );
+    }
+}

@@ -1,0 +1,337 @@
+//! The Query API: nearest neighbours by dense, sparse or stored vector, prefetch + fusion,
+//! single and batched.
+
+use serde_json::{Map, Value, json};
+
+use crate::model::{Fusion, Prefetch, Query, QueryRequest, QueryVector, ScoredPoint, SearchParams};
+use crate::points::{decode_common, payload_selector_json, vector_selector_json};
+use crate::rest::{Qdrant, Retry, collection_path, decode};
+use crate::transport::{Method, Transport};
+use crate::{Error, filter, ids, vector};
+
+impl<T: Transport> Qdrant<T> {
+    /// `POST /collections/{name}/points/query`, best first.
+    pub fn query(
+        &self,
+        collection: &str,
+        request: &QueryRequest,
+    ) -> Result<Vec<ScoredPoint>, Error> {
+        let path = self.timed_path(collection_path(collection, "/points/query")?);
+        let body = request_json(request)?;
+        let result = self.result(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        decode_points(&result, request)
+    }
+
+    /// Several queries in one request; one result list per query, in order.
+    pub fn query_batch(
+        &self,
+        collection: &str,
+        requests: &[QueryRequest],
+    ) -> Result<Vec<Vec<ScoredPoint>>, Error> {
+        if requests.is_empty() {
+            return Ok(vec![]);
+        }
+        let path = self.timed_path(collection_path(collection, "/points/query/batch")?);
+        let searches = requests
+            .iter()
+            .map(request_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        let result = self.result(
+            Method::Post,
+            &path,
+            Some(json!({"searches": searches})),
+            Retry::Idempotent,
+        )?;
+        let answers = result
+            .as_array()
+            .filter(|a| a.len() == requests.len())
+            .ok_or_else(|| decode("query batch: not one result per query"))?;
+        answers
+            .iter()
+            .zip(requests)
+            .map(|(answer, request)| decode_points(answer, request))
+            .collect()
+    }
+}
+
+fn decode_points(result: &Value, request: &QueryRequest) -> Result<Vec<ScoredPoint>, Error> {
+    result
+        .get("points")
+        .and_then(Value::as_array)
+        .ok_or_else(|| decode("query: result has no `points` list"))?
+        .iter()
+        .map(|point| {
+            let score = point
+                .get("score")
+                .and_then(Value::as_f64)
+                .ok_or_else(|| decode("scored point has no numeric score"))?;
+            let (id, payload, vectors) = decode_common(point, &request.with_payload)?;
+            Ok(ScoredPoint {
+                id,
+                score: score as f32,
+                payload,
+                vectors,
+            })
+        })
+        .collect()
+}
+
+/// The JSON body of one query, validated.
+pub fn request_json(request: &QueryRequest) -> Result<Value, Error> {
+    if request.limit == 0 {
+        return Err(Error::InvalidInput("limit must be at least 1".into()));
+    }
+    let mut body = Map::new();
+    match &request.query {
+        Query::Nearest(v) => {
+            body.insert("query".into(), query_vector_json(v)?);
+        }
+        Query::Fusion(f) => {
+            if request.prefetch.is_empty() {
+                return Err(Error::InvalidInput(
+                    "fusion needs at least one prefetch to fuse".into(),
+                ));
+            }
+            let name = match f {
+                Fusion::Rrf => "rrf",
+                Fusion::Dbsf => "dbsf",
+            };
+            body.insert("query".into(), json!({"fusion": name}));
+        }
+    }
+    if !request.prefetch.is_empty() {
+        let stages = request
+            .prefetch
+            .iter()
+            .map(prefetch_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        body.insert("prefetch".into(), Value::Array(stages));
+    }
+    insert_common(
+        &mut body,
+        request.using.as_deref(),
+        request.filter.as_ref(),
+        request.score_threshold,
+        request.params.as_ref(),
+    )?;
+    body.insert("limit".into(), json!(request.limit));
+    if request.offset > 0 {
+        body.insert("offset".into(), json!(request.offset));
+    }
+    body.insert(
+        "with_payload".into(),
+        payload_selector_json(&request.with_payload),
+    );
+    body.insert(
+        "with_vector".into(),
+        vector_selector_json(&request.with_vectors),
+    );
+    Ok(Value::Object(body))
+}
+
+fn prefetch_json(stage: &Prefetch) -> Result<Value, Error> {
+    if stage.limit == 0 {
+        return Err(Error::InvalidInput(
+            "prefetch limit must be at least 1".into(),
+        ));
+    }
+    let mut body = Map::new();
+    body.insert("query".into(), query_vector_json(&stage.query)?);
+    insert_common(
+        &mut body,
+        stage.using.as_deref(),
+        stage.filter.as_ref(),
+        stage.score_threshold,
+        stage.params.as_ref(),
+    )?;
+    body.insert("limit".into(), json!(stage.limit));
+    Ok(Value::Object(body))
+}
+
+/// Members a query and a prefetch stage share.
+fn insert_common(
+    body: &mut Map<String, Value>,
+    using: Option<&str>,
+    filter: Option<&crate::model::Filter>,
+    score_threshold: Option<f32>,
+    params: Option<&SearchParams>,
+) -> Result<(), Error> {
+    if let Some(using) = using {
+        body.insert("using".into(), json!(using));
+    }
+    if let Some(f) = filter {
+        body.insert("filter".into(), filter::to_json(f)?);
+    }
+    if let Some(threshold) = score_threshold {
+        if !threshold.is_finite() {
+            return Err(Error::InvalidInput("score threshold must be finite".into()));
+        }
+        body.insert("score_threshold".into(), json!(threshold));
+    }
+    if let Some(p) = params {
+        let mut params = Map::new();
+        if let Some(ef) = p.hnsw_ef {
+            params.insert("hnsw_ef".into(), json!(ef));
+        }
+        params.insert("exact".into(), json!(p.exact));
+        body.insert("params".into(), Value::Object(params));
+    }
+    Ok(())
+}
+
+fn query_vector_json(v: &QueryVector) -> Result<Value, Error> {
+    match v {
+        QueryVector::Dense(packed) => Ok(json!(vector::unpack_one(packed)?)),
+        QueryVector::Sparse(sparse) => vector::sparse_json(sparse, "sparse query"),
+        QueryVector::Point(id) => Ok(ids::to_qdrant(id)?.json),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Filter, PayloadSelector, SparseVector, VectorSelector};
+    use crate::testing::{Recorder, client, ok};
+
+    fn nearest(values: &[f32]) -> QueryRequest {
+        QueryRequest {
+            query: Query::Nearest(QueryVector::Dense(vector::pack(values))),
+            using: None,
+            prefetch: vec![],
+            filter: None,
+            limit: 5,
+            offset: 0,
+            score_threshold: None,
+            with_payload: PayloadSelector::All,
+            with_vectors: VectorSelector::None,
+            params: None,
+        }
+    }
+
+    #[test]
+    fn dense_query_builds_body_and_reports_original_ids() {
+        let mapped = ids::to_qdrant("doc1").unwrap().json;
+        let reply = ok(json!({"points": [
+            {"id": mapped, "version": 3, "score": 0.9,
+             "payload": {"_string_id": "doc1", "category": "a"}},
+            {"id": 7, "version": 1, "score": 0.5}]}));
+        let rec = Recorder::default().reply(200, &reply);
+        let mut request = nearest(&[0.25, 1.0]);
+        request.filter = Some(Filter::MustMatch(vec![("category".into(), "a".into())]));
+        request.score_threshold = Some(0.5);
+        request.offset = 2;
+        request.params = Some(SearchParams {
+            hnsw_ef: Some(64),
+            exact: false,
+        });
+        let points = client(&rec, None).query("c", &request).unwrap();
+        assert_eq!(
+            rec.bodies()[0],
+            json!({"query": [0.25, 1.0], "limit": 5, "offset": 2, "with_payload": true,
+                   "with_vector": false, "score_threshold": 0.5,
+                   "params": {"hnsw_ef": 64, "exact": false},
+                   "filter": {"must": [{"key": "category", "match": {"value": "a"}}]}})
+        );
+        assert_eq!(points[0].id, "doc1");
+        assert_eq!(points[0].payload, r#"{"category":"a"}"#);
+        assert_eq!(points[1].id, "7");
+        assert_eq!(points[1].payload, "{}");
+    }
+
+    #[test]
+    fn hybrid_query_fuses_dense_and_sparse_prefetches() {
+        let rec = Recorder::default().reply(200, &ok(json!({"points": []})));
+        let sparse = SparseVector {
+            indices: vec![10, 20],
+            values: vec![1.0, 0.5],
+        };
+        let request = QueryRequest {
+            query: Query::Fusion(Fusion::Rrf),
+            prefetch: vec![
+                Prefetch {
+                    query: QueryVector::Dense(vector::pack(&[1.0, 0.0])),
+                    using: Some("dense".into()),
+                    filter: None,
+                    limit: 20,
+                    score_threshold: None,
+                    params: None,
+                },
+                Prefetch {
+                    query: QueryVector::Sparse(sparse),
+                    using: Some("bm25".into()),
+                    filter: None,
+                    limit: 20,
+                    score_threshold: None,
+                    params: None,
+                },
+            ],
+            ..nearest(&[1.0])
+        };
+        client(&rec, None).query("c", &request).unwrap();
+        assert_eq!(
+            rec.bodies()[0],
+            json!({"query": {"fusion": "rrf"}, "limit": 5, "with_payload": true,
+                   "with_vector": false, "prefetch": [
+                       {"query": [1.0, 0.0], "using": "dense", "limit": 20},
+                       {"query": {"indices": [10, 20], "values": [1.0, 0.5]}, "using": "bm25",
+                        "limit": 20}]})
+        );
+    }
+
+    #[test]
+    fn batch_returns_one_list_per_query() {
+        let reply = ok(json!([{"points": [{"id": 1, "score": 1.0}]}, {"points": []}]));
+        let rec = Recorder::default().reply(200, &reply);
+        let got = client(&rec, None)
+            .query_batch("c", &[nearest(&[1.0]), nearest(&[2.0])])
+            .unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0][0].id, "1");
+        assert!(got[1].is_empty());
+        assert_eq!(
+            rec.urls()[0],
+            "http://qdrant:6333/collections/c/points/query/batch"
+        );
+        assert_eq!(rec.bodies()[0]["searches"].as_array().unwrap().len(), 2);
+        // A short answer is a decode error, not a silent misalignment.
+        let rec = Recorder::default().reply(200, &ok(json!([{"points": []}])));
+        assert!(matches!(
+            client(&rec, None).query_batch("c", &[nearest(&[1.0]), nearest(&[2.0])]),
+            Err(Error::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn invalid_queries_send_nothing() {
+        let rec = Recorder::default();
+        let c = client(&rec, None);
+        let fusion_alone = QueryRequest {
+            query: Query::Fusion(Fusion::Dbsf),
+            ..nearest(&[1.0])
+        };
+        let bad = [
+            QueryRequest {
+                limit: 0,
+                ..nearest(&[1.0])
+            },
+            QueryRequest {
+                score_threshold: Some(f32::NAN),
+                ..nearest(&[1.0])
+            },
+            nearest(&[]),
+            nearest(&[f32::INFINITY]),
+            fusion_alone,
+            QueryRequest {
+                query: Query::Nearest(QueryVector::Point(String::new())),
+                ..nearest(&[1.0])
+            },
+        ];
+        for request in bad {
+            assert!(
+                matches!(c.query("c", &request), Err(Error::InvalidInput(_))),
+                "{request:?}"
+            );
+        }
+        assert!(rec.sent.borrow().is_empty());
+    }
+}

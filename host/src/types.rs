@@ -1,0 +1,197 @@
+//! The WIT records and variants, as the component exchanges them, with constructors for
+//! the common cases so callers need not spell out every field.
+
+pub use crate::bindings::qdrant::retriever::types::*;
+
+use qdrant_component::vector::{pack, unpack_one};
+
+impl Default for RetryPolicy {
+    /// The component's defaults: 3 attempts, 50 ms doubling to at most 2 s, 10 s budget.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff_ms: 50,
+            max_backoff_ms: 2_000,
+            max_elapsed_ms: 10_000,
+        }
+    }
+}
+
+impl VectorParams {
+    /// A dense vector space; `name` empty for the unnamed vector.
+    pub fn new(name: impl Into<String>, size: u64, distance: Distance) -> Self {
+        VectorParams {
+            name: name.into(),
+            size,
+            distance,
+            on_disk: None,
+            hnsw: None,
+            quantization: None,
+        }
+    }
+}
+
+impl SparseVectorParams {
+    pub fn new(name: impl Into<String>, modifier: SparseModifier) -> Self {
+        SparseVectorParams {
+            name: name.into(),
+            modifier,
+            on_disk: None,
+        }
+    }
+}
+
+impl CollectionConfig {
+    /// These dense vectors, no sparse vectors, server defaults for everything else.
+    pub fn new(vectors: Vec<VectorParams>) -> Self {
+        CollectionConfig {
+            vectors,
+            sparse_vectors: vec![],
+            hnsw: None,
+            quantization: None,
+            on_disk_payload: None,
+            shard_number: None,
+            replication_factor: None,
+            write_consistency_factor: None,
+        }
+    }
+
+    pub fn with_sparse(mut self, sparse: SparseVectorParams) -> Self {
+        self.sparse_vectors.push(sparse);
+        self
+    }
+}
+
+impl PointBatch {
+    /// Points with these ids and no vectors or payloads yet.
+    pub fn new(ids: Vec<String>) -> Self {
+        PointBatch {
+            ids,
+            dense: vec![],
+            sparse: vec![],
+            payloads: vec![],
+        }
+    }
+
+    /// Adds one dense vector per point, row-major (`ids.len() * dimension` values).
+    pub fn with_dense(mut self, name: impl Into<String>, dimension: u32, rows: &[f32]) -> Self {
+        self.dense.push(DenseColumn {
+            name: name.into(),
+            dimension,
+            data: pack(rows),
+        });
+        self
+    }
+
+    pub fn with_sparse(mut self, name: impl Into<String>, vectors: Vec<SparseVector>) -> Self {
+        self.sparse.push(SparseColumn {
+            name: name.into(),
+            vectors,
+        });
+        self
+    }
+
+    /// One JSON object per point.
+    pub fn with_payloads(mut self, payloads: &[serde_json::Value]) -> Self {
+        self.payloads = payloads.iter().map(ToString::to_string).collect();
+        self
+    }
+}
+
+impl QueryRequest {
+    /// The `limit` nearest points to a dense vector, with payloads, without vectors.
+    pub fn nearest(vector: &[f32], limit: u32) -> Self {
+        Self::of(Query::Nearest(QueryVector::Dense(pack(vector))), limit)
+    }
+
+    /// The `limit` nearest points to a sparse vector in the named sparse space.
+    pub fn nearest_sparse(using: &str, vector: SparseVector, limit: u32) -> Self {
+        Self::of(Query::Nearest(QueryVector::Sparse(vector)), limit).using(using)
+    }
+
+    /// Fuses the results of `prefetch` stages (hybrid search).
+    pub fn fusion(fusion: Fusion, prefetch: Vec<Prefetch>, limit: u32) -> Self {
+        QueryRequest {
+            prefetch,
+            ..Self::of(Query::Fusion(fusion), limit)
+        }
+    }
+
+    fn of(query: Query, limit: u32) -> Self {
+        QueryRequest {
+            query,
+            using: None,
+            prefetch: vec![],
+            filter: None,
+            limit,
+            offset: 0,
+            score_threshold: None,
+            with_payload: PayloadSelector::All,
+            with_vectors: VectorSelector::None,
+            params: None,
+        }
+    }
+
+    pub fn using(mut self, name: &str) -> Self {
+        self.using = Some(name.to_owned());
+        self
+    }
+
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+}
+
+impl Prefetch {
+    /// A first stage over a named dense vector.
+    pub fn dense(using: &str, vector: &[f32], limit: u32) -> Self {
+        Self::of(using, QueryVector::Dense(pack(vector)), limit)
+    }
+
+    /// A first stage over a named sparse vector.
+    pub fn sparse(using: &str, vector: SparseVector, limit: u32) -> Self {
+        Self::of(using, QueryVector::Sparse(vector), limit)
+    }
+
+    fn of(using: &str, query: QueryVector, limit: u32) -> Self {
+        Prefetch {
+            query,
+            using: (!using.is_empty()).then(|| using.to_owned()),
+            filter: None,
+            limit,
+            score_threshold: None,
+            params: None,
+        }
+    }
+}
+
+impl ScrollRequest {
+    /// The first page of `limit` points, with payloads, without vectors.
+    pub fn new(limit: u32) -> Self {
+        ScrollRequest {
+            filter: None,
+            limit,
+            offset: None,
+            with_payload: PayloadSelector::All,
+            with_vectors: VectorSelector::None,
+        }
+    }
+}
+
+impl VectorData {
+    /// The values of a dense vector (`None` for a sparse one).
+    pub fn dense_values(&self) -> Option<Vec<f32>> {
+        match self {
+            VectorData::Dense(packed) => unpack_one(packed).ok(),
+            VectorData::Sparse(_) => None,
+        }
+    }
+}
+
+impl AsRef<str> for Snapshot {
+    /// The snapshot's name, so a [`Snapshot`] can be passed to `restore_snapshot`.
+    fn as_ref(&self) -> &str {
+        &self.name
+    }
+}

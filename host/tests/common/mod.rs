@@ -1,0 +1,44 @@
+//! What every integration test needs: a server to talk to and a client for it.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use qdrant_integration::QdrantClient;
+use qdrant_integration::embedded::{EmbeddedServer, Options};
+
+/// The target server: `QDRANT_URL` when set, else a fresh embedded engine.
+pub struct Target {
+    pub url: String,
+    pub api_key: Option<String>,
+    _embedded: Option<EmbeddedServer>,
+}
+
+pub async fn target() -> Target {
+    match std::env::var("QDRANT_URL") {
+        Ok(url) if !url.is_empty() => Target {
+            url,
+            api_key: std::env::var("QDRANT_API_KEY").ok(),
+            _embedded: None,
+        },
+        _ => {
+            let server = EmbeddedServer::start(Options::default())
+                .await
+                .expect("embedded engine starts");
+            Target {
+                url: server.url(),
+                api_key: None,
+                _embedded: Some(server),
+            }
+        }
+    }
+}
+
+pub async fn client(target: &Target) -> QdrantClient {
+    QdrantClient::new(&target.url, target.api_key.as_deref())
+        .await
+        .expect("client")
+}
+
+/// Unique per test and process, so runs against a shared real Qdrant do not collide.
+pub fn collection_name(test: &str) -> String {
+    format!("it_{test}_{}", std::process::id())
+}

@@ -1,0 +1,214 @@
+//! The component's transport against a scripted fault server: which failures are retried,
+//! which are not, and that timeouts fire.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use qdrant_integration::types::RetryPolicy;
+use qdrant_integration::{Error, QdrantClient};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the server does with one request.
+#[derive(Clone)]
+enum Fault {
+    /// Reads the request, then closes the connection without answering.
+    Drop,
+    /// Reads the request and never answers.
+    Stall,
+    Reply {
+        status: u16,
+        headers: &'static str,
+        body: &'static str,
+    },
+}
+
+fn reply(status: u16, body: &'static str) -> Fault {
+    Fault::Reply {
+        status,
+        headers: "",
+        body,
+    }
+}
+
+const EXISTS: &str = r#"{"result":{"exists":true},"status":"ok","time":0.0}"#;
+const VALIDATION: &str = r#"{"status":{"error":"Validation error in path parameters"},"time":0.0}"#;
+
+/// Serves `script` in order, one request per connection; counts requests.
+struct FaultServer {
+    url: String,
+    requests: Arc<AtomicUsize>,
+}
+
+impl FaultServer {
+    async fn start(script: Vec<Fault>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let script = Arc::new(Mutex::new(script.into_iter()));
+        let counter = requests.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let script = script.clone();
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    serve(stream, script, counter).await;
+                });
+            }
+        });
+        Self { url, requests }
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    script: Arc<Mutex<std::vec::IntoIter<Fault>>>,
+    counter: Arc<AtomicUsize>,
+) {
+    if !read_request(&mut stream).await {
+        return;
+    }
+    counter.fetch_add(1, Ordering::SeqCst);
+    let fault = script
+        .lock()
+        .unwrap()
+        .next()
+        .unwrap_or(reply(500, "script exhausted"));
+    match fault {
+        Fault::Drop => drop(stream),
+        Fault::Stall => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+        Fault::Reply {
+            status,
+            headers,
+            body,
+        } => {
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{headers}\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(body.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        }
+    }
+}
+
+/// Reads one request (headers and a content-length body); false if the peer went away.
+async fn read_request(stream: &mut TcpStream) -> bool {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if buffer.len() >= end + 4 + length {
+                return true;
+            }
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+async fn client(server: &FaultServer) -> QdrantClient {
+    QdrantClient::new(&server.url, None).await.unwrap()
+}
+
+#[tokio::test]
+async fn dropped_connections_and_503_are_retried() {
+    let server =
+        FaultServer::start(vec![Fault::Drop, reply(503, "busy"), reply(200, EXISTS)]).await;
+    assert!(client(&server).await.collection_exists("c").await.unwrap());
+    assert_eq!(server.requests(), 3);
+}
+
+#[tokio::test]
+async fn retries_are_bounded() {
+    let script = vec![reply(503, "busy"); 5];
+    let server = FaultServer::start(script).await;
+    let got = client(&server).await.collection_exists("c").await;
+    assert!(
+        matches!(got, Err(Error::Server { status: 503, .. })),
+        "{got:?}"
+    );
+    assert_eq!(server.requests(), 3, "the default policy makes 3 attempts");
+
+    let server = FaultServer::start(vec![reply(503, "busy"); 5]).await;
+    let once = client(&server).await.with_retry(RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    });
+    assert!(once.collection_exists("c").await.is_err());
+    assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test]
+async fn validation_errors_are_not_retried() {
+    let server = FaultServer::start(vec![reply(400, VALIDATION), reply(200, EXISTS)]).await;
+    let got = client(&server).await.collection_exists("c").await;
+    assert_eq!(
+        got,
+        Err(Error::BadRequest(
+            "Validation error in path parameters".into()
+        ))
+    );
+    assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test]
+async fn a_dropped_create_is_not_resent() {
+    let server = FaultServer::start(vec![Fault::Drop, reply(200, EXISTS)]).await;
+    let got = client(&server).await.create_collection("c", 4, "Dot").await;
+    assert!(matches!(got, Err(Error::Connection(_))), "{got:?}");
+    assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test]
+async fn rate_limits_wait_for_retry_after() {
+    let limited = Fault::Reply {
+        status: 429,
+        headers: "retry-after: 1\r\n",
+        body: "",
+    };
+    let server = FaultServer::start(vec![limited, reply(200, EXISTS)]).await;
+    let started = std::time::Instant::now();
+    assert!(client(&server).await.collection_exists("c").await.unwrap());
+    assert_eq!(server.requests(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited as asked"
+    );
+}
+
+#[tokio::test]
+async fn a_stalled_server_times_out() {
+    let server = FaultServer::start(vec![Fault::Stall, Fault::Stall]).await;
+    let impatient = client(&server)
+        .await
+        .with_timeout(Duration::from_millis(300))
+        .with_retry(RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        });
+    let started = std::time::Instant::now();
+    let got = impatient.collection_exists("c").await;
+    assert!(matches!(got, Err(Error::Timeout(_))), "{got:?}");
+    assert_eq!(server.requests(), 2, "a read timed out is retried once");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
