@@ -32,7 +32,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 /// Even points have integer ids, odd ones free-form string ids (mapped by the component).
 fn id(i: usize) -> String {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         i.to_string()
     } else {
         format!("s-{i}")
@@ -45,13 +45,13 @@ fn payload(i: usize) -> Value {
     let mut p = json!({
         "n": i,
         "group": GROUPS[i % 3],
-        "tags": if i % 4 == 0 { json!(["x", "y"]) } else { json!(["y"]) },
+        "tags": if i.is_multiple_of(4) { json!(["x", "y"]) } else { json!(["y"]) },
         "when": format!("2026-01-{:02}T00:00:00Z", i % 28 + 1),
         "loc": {"lat": 52.0 + i as f64 * 0.01, "lon": 13.0},
         "reviews": [{"stars": i % 5}, {"stars": (i + 2) % 5}],
-        "empty": if i % 6 == 0 { json!([]) } else { json!(["v"]) },
+        "empty": if i.is_multiple_of(6) { json!([]) } else { json!(["v"]) },
     });
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         p["maybe"] = Value::Null;
     }
     p
@@ -115,7 +115,7 @@ async fn the_filter_language_selects_what_qdrant_would() {
         (
             json!({"should": [{"key": "group", "match": {"value": "a"}},
                               {"key": "tags", "match": {"any": ["x"]}}]}),
-            Box::new(|i| i % 3 == 0 || i % 4 == 0),
+            Box::new(|i| i.is_multiple_of(3) || i.is_multiple_of(4)),
         ),
         (
             json!({"must_not": [{"has_id": ["s-1", "s-3", "4"]}]}),
@@ -142,15 +142,15 @@ async fn the_filter_language_selects_what_qdrant_would() {
         ),
         (
             json!({"must": [{"key": "tags", "values_count": {"gte": 2}}]}),
-            Box::new(|i| i % 4 == 0),
+            Box::new(|i| i.is_multiple_of(4)),
         ),
         (
             json!({"must": [{"is_empty": {"key": "empty"}}]}),
-            Box::new(|i| i % 6 == 0),
+            Box::new(|i| i.is_multiple_of(6)),
         ),
         (
             json!({"must": [{"is_null": {"key": "maybe"}}]}),
-            Box::new(|i| i % 5 == 0),
+            Box::new(|i| i.is_multiple_of(5)),
         ),
         (
             json!({"min_should": {"conditions": [
@@ -158,7 +158,7 @@ async fn the_filter_language_selects_what_qdrant_would() {
                 {"key": "tags", "match": {"any": ["x"]}},
                 {"key": "n", "range": {"lt": 20}}], "min_count": 2}}),
             Box::new(|i| {
-                [i % 3 == 0, i % 4 == 0, i < 20]
+                [i.is_multiple_of(3), i.is_multiple_of(4), i < 20]
                     .iter()
                     .filter(|b| **b)
                     .count()
@@ -407,7 +407,7 @@ async fn scroll_walks_the_whole_collection() {
         (None, Box::new(|_| true) as Box<dyn Fn(usize) -> bool>),
         (
             Some(Filter::MustMatch(vec![("group".into(), "a".into())])),
-            Box::new(|i| i % 3 == 0),
+            Box::new(|i| i.is_multiple_of(3)),
         ),
     ] {
         let mut request = ScrollRequest::new(64);
