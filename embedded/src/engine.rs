@@ -208,14 +208,18 @@ impl Collection {
         self.touch();
     }
 
-    /// Runs the optimizer if writes have settled; `true` if it ran.
-    fn maybe_optimize(&self, settle: Duration) -> bool {
+    /// Runs the optimizer if writes have settled and the engine is open; `true` if it ran.
+    fn maybe_optimize(&self, settle: Duration, closed: &AtomicBool) -> bool {
         if !self.dirty.load(Ordering::SeqCst) || lock(&self.last_write).elapsed() < settle {
             return false;
         }
         let Ok(_gate) = self.write_gate.try_lock() else {
             return false;
         };
+        // Checked under the gate: `Engine::close` takes every gate after setting the flag.
+        if closed.load(Ordering::SeqCst) {
+            return false;
+        }
         self.dirty.store(false, Ordering::SeqCst);
         self.optimizing.store(true, Ordering::SeqCst);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -257,6 +261,8 @@ pub struct Engine {
     aliases: RwLock<BTreeMap<String, String>>,
     /// Serialises snapshot creation/recovery against collection creation and deletion.
     admin: Mutex<()>,
+    /// Set on shutdown: the background optimizer stops touching the shards.
+    closed: Arc<AtomicBool>,
     /// Keeps a temporary data directory alive; removed when the engine drops.
     _temp: Option<tempfile::TempDir>,
 }
@@ -303,6 +309,7 @@ impl Engine {
             collections: RwLock::new(collections),
             aliases: RwLock::new(aliases),
             admin: Mutex::new(()),
+            closed: Arc::new(AtomicBool::new(false)),
             _temp: temp,
         })
     }
@@ -311,12 +318,16 @@ impl Engine {
     /// settled, under their write gate. It stops when the engine is dropped.
     pub fn start_optimizer(self: &Arc<Self>) {
         let weak: Weak<Engine> = Arc::downgrade(self);
+        let closed = self.closed.clone();
         let settle = Duration::from_millis(800);
         let _ = std::thread::Builder::new()
             .name("qdrant-embedded-optimizer".into())
             .spawn(move || {
                 loop {
                     std::thread::sleep(Duration::from_millis(200));
+                    if closed.load(Ordering::SeqCst) {
+                        return;
+                    }
                     let Some(engine) = weak.upgrade() else {
                         return;
                     };
@@ -329,7 +340,7 @@ impl Engine {
                         .collect();
                     drop(engine);
                     for collection in collections {
-                        collection.maybe_optimize(settle);
+                        collection.maybe_optimize(settle, &closed);
                     }
                 }
             });
@@ -572,6 +583,17 @@ impl Engine {
         let tmp = self.root.join(format!("{ALIASES_FILE}.tmp"));
         std::fs::write(&tmp, text).map_err(io_error)?;
         std::fs::rename(&tmp, self.root.join(ALIASES_FILE)).map_err(io_error)
+    }
+
+    /// Stops background optimisation (waiting for a running one) and flushes everything.
+    pub fn close(&self) {
+        self.halt_optimizer();
+        self.flush_all();
+    }
+
+    /// Keeps the background optimizer from starting new work.
+    pub fn halt_optimizer(&self) {
+        self.closed.store(true, Ordering::SeqCst);
     }
 
     pub fn flush_all(&self) {

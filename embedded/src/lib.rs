@@ -99,7 +99,7 @@ impl EmbeddedServer {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
-        self.engine.flush_all();
+        self.engine.close();
     }
 }
 
@@ -108,5 +108,6 @@ impl Drop for EmbeddedServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.engine.halt_optimizer();
     }
 }
