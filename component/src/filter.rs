@@ -228,14 +228,14 @@ fn check_condition(value: &Value, path: &str) -> Result<(), Error> {
 }
 
 fn check_field_condition(object: &Map<String, Value>, path: &str) -> Result<(), Error> {
-    const TESTS: [&str; 7] = [
+    // Datetime ranges are `range` with RFC 3339 string bounds; there is no separate key.
+    const TESTS: [&str; 6] = [
         "match",
         "range",
         "geo_bounding_box",
         "geo_radius",
         "geo_polygon",
         "values_count",
-        "datetime_range",
     ];
     let tests = object
         .keys()
@@ -366,6 +366,7 @@ mod tests {
             r#"{"must": [42]}"#,
             r#"{"must": [{"nested": {"key": "d"}}]}"#,
             r#"{"min_should": {"conditions": []}}"#,
+            r#"{"must": [{"key": "t", "datetime_range": {"gte": "2026-01-01T00:00:00Z"}}]}"#,
         ] {
             let got = to_json(&Filter::Json(bad.into()));
             assert!(

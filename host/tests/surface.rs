@@ -126,7 +126,7 @@ async fn the_filter_language_selects_what_qdrant_would() {
             Box::new(|i| i % 3 == 2),
         ),
         (
-            json!({"must": [{"key": "when", "datetime_range":
+            json!({"must": [{"key": "when", "range":
                 {"gte": "2026-01-10T00:00:00Z", "lt": "2026-01-15T00:00:00Z"}}]}),
             Box::new(|i| (10..15).contains(&(i % 28 + 1))),
         ),
@@ -493,15 +493,19 @@ async fn named_sparse_and_hybrid_retrieval() {
     let hybrid = QueryRequest::fusion(
         Fusion::Rrf,
         vec![
-            Prefetch::dense("dense", &[0.0, 0.0, 1.0, 0.0], 2),
+            // Dense ranks d3 (1.0) then d2 (0.1); sparse ranks d0 (1.0) then d1 (0.5).
+            Prefetch::dense("dense", &[0.0, 0.1, 1.0, 0.0], 2),
             Prefetch::sparse("text", sparse(vec![2], vec![1.0]), 2),
         ],
         3,
     );
     let fused = client.query(&name, &hybrid).await.unwrap();
-    // d3 tops the dense stage, d0 the sparse stage: both lead the fused list.
+    // d3 tops the dense stage, d0 the sparse stage: both lead the fused list, the
+    // runners-up follow.
     let top: BTreeSet<String> = ids_of(&fused[..2]).into_iter().collect();
     assert_eq!(top, BTreeSet::from(["d0".to_string(), "d3".to_string()]));
+    assert_eq!(fused.len(), 3);
+    assert!(["d1", "d2"].contains(&fused[2].id.as_str()));
     assert!(fused.windows(2).all(|w| w[0].score >= w[1].score));
 
     // Vectors come back by name.
