@@ -75,7 +75,7 @@ impl<T: Transport> Qdrant<T> {
         with_payload: &PayloadSelector,
         with_vectors: &VectorSelector,
     ) -> Result<Vec<Point>, Error> {
-        let path = collection_path(collection, "/points")?;
+        let path = self.timed_path(collection_path(collection, "/points")?);
         let qdrant_ids = ids::to_qdrant_list(wanted)?;
         let body = json!({
             "ids": qdrant_ids,

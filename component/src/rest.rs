@@ -176,10 +176,10 @@ impl<T: Transport> Qdrant<T> {
         }
     }
 
-    /// `path` plus Qdrant's `wait` parameter.
+    /// `path` plus Qdrant's `wait` parameter (and the server timeout, which every write takes).
     pub(crate) fn write_path(&self, path: String, wait: bool) -> String {
         let separator = if path.contains('?') { '&' } else { '?' };
-        format!("{path}{separator}wait={wait}")
+        self.timed_path(format!("{path}{separator}wait={wait}"))
     }
 
     /// `path` plus the server-side `timeout` parameter when the config sets one.
@@ -397,6 +397,33 @@ mod tests {
         let c = client(&rec, None);
         assert!(matches!(c.health_check(), Err(Error::Decode(_))));
         assert!(matches!(c.health_check(), Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn server_timeout_is_added_where_qdrant_takes_it() {
+        let rec = Recorder::default()
+            .reply(200, &crate::testing::ok(serde_json::json!({"count": 1})))
+            .reply(200, crate::testing::OK_UPDATE);
+        let config = Config {
+            url: "http://q".into(),
+            server_timeout_s: Some(9),
+            ..Config::default()
+        };
+        let c = Qdrant::new(config, &rec).unwrap();
+        c.count("c", None, true).unwrap();
+        c.delete_points(
+            "c",
+            &crate::model::PointsSelector::Ids(vec!["1".into()]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            rec.urls(),
+            [
+                "http://q/collections/c/points/count?timeout=9",
+                "http://q/collections/c/points/delete?wait=false&timeout=9",
+            ]
+        );
     }
 
     #[test]

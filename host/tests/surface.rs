@@ -719,10 +719,25 @@ async fn snapshots_restore_a_collection() {
 }
 
 #[tokio::test]
-async fn service_endpoints_answer() {
+async fn service_endpoints_and_server_timeouts_answer() {
     let target = target().await;
     let client = client(&target).await;
     assert!(client.ready().await.unwrap());
     let info = client.server_info().await.unwrap();
     assert!(!info.version.is_empty());
+
+    // Operations that take Qdrant's `timeout` parameter accept it.
+    let patient = client.with_server_timeout(std::time::Duration::from_secs(30));
+    let name = collection_name("server_timeout");
+    let _ = patient.delete_collection(&name).await;
+    patient.create_collection(&name, 2, "Dot").await.unwrap();
+    let batch = PointBatch::new(vec!["1".into()]).with_dense("", 2, &[1.0, 0.5]);
+    patient.upsert_points(&name, &batch, true).await.unwrap();
+    assert_eq!(patient.count(&name, None, true).await.unwrap(), 1);
+    let hits = patient
+        .query(&name, &QueryRequest::nearest(&[1.0, 0.0], 1))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&hits), ["1"]);
+    patient.delete_collection(&name).await.unwrap();
 }
