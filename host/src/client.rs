@@ -7,9 +7,11 @@ use std::time::Duration;
 use qdrant_component::rest::percent_encode;
 use qdrant_component::vector::pack;
 use serde_json::Value;
+use wasmtime::Store;
 
+use crate::bindings::Retriever;
 use crate::error::{Error, Result};
-use crate::runtime::{Origin, Runtime};
+use crate::runtime::{HostState, Limits, Origin, Runtime};
 use crate::types;
 
 /// A point to upsert. `id` is an unsigned integer (`"42"`), a UUID, or any other non-empty
@@ -75,6 +77,7 @@ pub struct QdrantClient {
     runtime: Arc<Runtime>,
     origin: Origin,
     config: Arc<types::Config>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for QdrantClient {
@@ -89,10 +92,19 @@ impl std::fmt::Debug for QdrantClient {
 /// Instantiates the component, calls one export and flattens both error layers.
 macro_rules! call {
     ($self:ident, $method:ident ( $($arg:expr),* )) => {{
-        let (mut store, retriever) = $self.runtime.instantiate(&$self.origin).await?;
-        let outcome = retriever
-            .qdrant_retriever_client()
-            .$method(&mut store, &$self.config $(, $arg)*)
+        let config = &$self.config;
+        let outcome = $self
+            .runtime
+            .with_instance(
+                &$self.origin,
+                $self.limits,
+                async |store: &mut Store<HostState>, retriever: Retriever| {
+                    Ok(retriever
+                        .qdrant_retriever_client()
+                        .$method(store, config $(, $arg)*)
+                        .await?)
+                },
+            )
             .await?;
         outcome.map_err(Error::from)
     }};
@@ -119,6 +131,7 @@ impl QdrantClient {
             runtime,
             origin,
             config: Arc::new(config),
+            limits: Limits::default(),
         })
     }
 
@@ -152,6 +165,18 @@ impl QdrantClient {
     /// Points per upsert request (default 256; requests also stay under 32 MB).
     pub fn with_upsert_batch_size(self, points: u32) -> Self {
         self.configure(|c| c.upsert_batch_size = Some(points))
+    }
+
+    /// Memory cap and deadline of each call (see [`Limits`]).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Whether this process loaded the compiled component from the on-disk cache rather
+    /// than compiling it.
+    pub fn component_loaded_from_cache(&self) -> bool {
+        self.runtime.loaded_from_cache
     }
 
     /// Base URL this client talks to.

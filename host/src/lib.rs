@@ -5,6 +5,7 @@
 //! `wasi:http`, and the host lets it reach only the configured origin.
 
 mod bindings;
+mod cache;
 mod client;
 mod error;
 mod runtime;
@@ -13,4 +14,4 @@ pub mod types;
 pub use client::{QdrantClient, SearchFilter, SearchResult, ServerInfo, VectorPoint};
 pub use error::{Error, Result};
 pub use qdrant_embedded as embedded;
-pub use runtime::COMPONENT_WASM;
+pub use runtime::{COMPONENT_WASM, Limits, MAX_CONCURRENT_INSTANCES, MAX_MEMORY_BYTES};

@@ -87,7 +87,15 @@ async fn health_check(url: &str, api_key: Option<&str>) -> anyhow::Result<ExitCo
     let client = QdrantClient::new(url, api_key).await?;
     match client.server_info().await {
         Ok(info) => {
-            println!("ok: {} {} at {url}", info.title, info.version);
+            let component = if client.component_loaded_from_cache() {
+                "cached"
+            } else {
+                "compiled"
+            };
+            println!(
+                "ok: {} {} at {url} (component {component})",
+                info.title, info.version
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
