@@ -20,7 +20,12 @@ def test_component_imports_no_network_or_filesystem() -> None:
 
 def _request(url: str) -> object:
     return _component.record(
-        method="GET", url=url, headers=[("accept", "application/json")], body="", timeout_ms=2000
+        method="GET",
+        url=url,
+        headers=[("accept", "application/json")],
+        body="",
+        connect_timeout_ms=2000,
+        read_timeout_ms=2000,
     )
 
 

@@ -19,19 +19,43 @@ from typing import Any
 
 import numpy as np
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
-from wasmtime.component import Component, Linker, Record, Variant
+from wasmtime.component import Component, Linker, Record
 
-from . import _transport, errors
+from . import _transport, _wit, errors
 
 INTERFACE = "qdrant:retriever/client@0.1.0"
 TRANSPORT = "qdrant:retriever/http-transport@0.1.0"
+#: Every export of ``interface client``.
 FUNCTIONS = (
     "health-check",
+    "ready",
     "create-collection",
+    "create-collection-with",
+    "update-collection",
     "delete-collection",
     "collection-exists",
+    "get-collection",
+    "list-collections",
+    "create-alias",
+    "delete-alias",
+    "list-aliases",
     "upsert-points",
+    "get-points",
+    "delete-points",
+    "set-payload",
+    "overwrite-payload",
+    "delete-payload-keys",
+    "clear-payload",
+    "count",
+    "scroll",
     "query",
+    "query-batch",
+    "create-payload-index",
+    "delete-payload-index",
+    "create-snapshot",
+    "list-snapshots",
+    "delete-snapshot",
+    "recover-snapshot",
 )
 
 _CALL_LOCK = threading.RLock()
@@ -63,9 +87,15 @@ class _Runtime:
         interface = self.component.get_export_index(INTERFACE)
         if interface is None:
             raise errors.RuntimeFailure(f"the component does not export {INTERFACE}")
+        types = self.component.type.exports(self.engine)[INTERFACE].ty.exports(self.engine)
+        missing = [name for name in FUNCTIONS if name not in types]
+        if missing:
+            raise errors.RuntimeFailure(f"the component lacks exports {missing}: rebuild it")
         self.functions = {
             name: self.component.get_export_index(name, interface) for name in FUNCTIONS
         }
+        # Codecs between plain Python values and wasmtime-py's, compiled once per process.
+        self.codecs = {name: _wit.Function(name, types[name].ty) for name in FUNCTIONS}
 
 
 _runtime: _Runtime | None = None
@@ -100,19 +130,25 @@ class Instance:
         self._store = store
 
     def call(self, name: str, *args: Any) -> Any:
-        """Calls an export; returns its ``ok`` value or raises the mapped WIT error."""
+        """Calls an export with plain Python arguments (see :mod:`._wit`); returns its
+        ``ok`` value, lifted the same way, or raises the mapped WIT error."""
+        codec = runtime().codecs[name]
+        lowered = codec.lower(args)
         with _CALL_LOCK, _transport.allow(self._origin):
             try:
                 self._ensure()
-                result = self._funcs[name](self._store, *args)
+                result = self._funcs[name](self._store, *lowered)
             except WasmtimeError as e:
                 # The store is unusable after a trap: start over on the next call.
                 self._store = None
                 raise errors.RuntimeFailure(f"{name}: {e}") from e
-        # Every export returns result<T, error>; `error` lifts as a tagged Variant.
-        if isinstance(result, Variant):
-            raise errors.from_wit(result.tag, result.payload)
-        return result
+        if codec.result is None:
+            return None
+        outcome = codec.result.lift(result)
+        if outcome.tag == "err":
+            error = outcome.payload
+            raise errors.from_wit(error.tag, error.payload)
+        return outcome.payload
 
 
 def record(**fields: Any) -> Record:

@@ -66,24 +66,30 @@ class allow:  # noqa: N801 - used as a context manager, like a function
         _pool.allowed = self._previous
 
 
-def _connection(origin: Origin, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
-    """A pooled connection (and whether it was reused) or a new one."""
+def _connection(origin: Origin) -> tuple[http.client.HTTPConnection, bool]:
+    """A pooled connection (and whether it was reused) or a new, unconnected one."""
     pooled = _pool.connections.pop(origin, None)
     if pooled is not None:
         connection, last_used = pooled
-        if time.monotonic() - last_used < IDLE_SECONDS:
-            connection.timeout = timeout
-            if connection.sock is not None:
-                connection.sock.settimeout(timeout)
+        if time.monotonic() - last_used < IDLE_SECONDS and connection.sock is not None:
             return connection, True
         connection.close()
     cls = http.client.HTTPSConnection if origin.scheme == "https" else http.client.HTTPConnection
-    return cls(origin.host, origin.port, timeout=timeout), False
+    return cls(origin.host, origin.port), False
+
+
+def _seconds(record: Record, field: str) -> float:
+    return max(int(getattr(record, field)), 1) / 1000
 
 
 def send(_store: object, request: Record) -> Record | Variant:
     """Implements ``http-transport.send``. Never raises: a Python exception would trap the
-    component, so every failure becomes a ``transport-error``."""
+    component, so every failure becomes a ``transport-error``.
+
+    ``connect-timeout-ms`` bounds the TCP connect (and TLS handshake); ``read-timeout-ms``
+    bounds each socket operation afterwards: the wait for the first byte of the answer and
+    between bytes.
+    """
     url = request.url
     origin = Origin.of_url(url)
     if origin is None or origin != _pool.allowed:
@@ -92,16 +98,34 @@ def send(_store: object, request: Record) -> Record | Variant:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     body = request.body.encode("utf-8") if request.body else None
     headers = dict(request.headers)
-    timeout = max(getattr(request, "timeout-ms"), 1) / 1000
+    connect_timeout = _seconds(request, "connect-timeout-ms")
+    read_timeout = _seconds(request, "read-timeout-ms")
     for _attempt in range(2):
-        connection, reused = _connection(origin, timeout)
+        connection, reused = _connection(origin)
+        if not reused:
+            connection.timeout = connect_timeout
+            try:
+                connection.connect()
+            except TimeoutError as e:
+                connection.close()
+                return Variant(
+                    "timeout", f"connect to {origin} timed out after {connect_timeout:g} s ({e})"
+                )
+            except OSError as e:
+                connection.close()
+                return Variant("connection", f"{origin}: {e}")
+        connection.timeout = read_timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(read_timeout)
         try:
             connection.request(request.method, target, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read()
         except TimeoutError as e:
             connection.close()
-            return Variant("timeout", f"no answer from {origin} within {timeout:g} s ({e})")
+            return Variant(
+                "timeout", f"no answer from {origin} within {read_timeout:g} s (read: {e})"
+            )
         except (ConnectionError, http.client.HTTPException, OSError) as e:
             connection.close()
             if reused:

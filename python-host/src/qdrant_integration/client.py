@@ -1,33 +1,539 @@
-"""``QdrantClient``: a Pythonic client whose Qdrant logic runs in the sandboxed component."""
+"""``QdrantClient``: a Pythonic client whose Qdrant logic runs in the sandboxed component.
+
+Every method is one call of a component export (see ``wit/qdrant.wit``). Values cross as
+plain Python data (:mod:`._wit` adapts them to wasmtime-py); dense vectors cross as one
+base64 string each way (WIT ``packed-vectors``), never as lists of floats.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+from wasmtime.component import Variant
 
 from . import errors
-from ._component import Instance, pack_vectors, record
+from ._component import Instance, pack_vectors
 
-DISTANCES = {"cosine", "dot", "euclid", "manhattan"}
+DISTANCES = {"cosine": "Cosine", "dot": "Dot", "euclid": "Euclid", "manhattan": "Manhattan"}
+
+# ---- value types ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    """A sparse vector: ``values[i]`` at dimension ``indices[i]``."""
+
+    indices: list[int]
+    values: list[float]
+
+
+@dataclass(frozen=True)
+class HnswConfig:
+    """HNSW index settings; ``None`` keeps the server's value."""
+
+    m: int | None = None
+    ef_construct: int | None = None
+    full_scan_threshold: int | None = None
+    on_disk: bool | None = None
+
+
+@dataclass(frozen=True)
+class ScalarQuantization:
+    """int8 quantization; ``quantile`` e.g. 0.99."""
+
+    quantile: float | None = None
+    always_ram: bool | None = None
+
+
+@dataclass(frozen=True)
+class ProductQuantization:
+    """Product quantization; ``compression`` is ``"x4"``, ``"x8"``, ``"x16"``, ``"x32"``
+    or ``"x64"``."""
+
+    compression: str = "x16"
+    always_ram: bool | None = None
+
+
+@dataclass(frozen=True)
+class BinaryQuantization:
+    always_ram: bool | None = None
+
+
+Quantization = ScalarQuantization | ProductQuantization | BinaryQuantization
+
+
+@dataclass(frozen=True)
+class VectorParams:
+    """One dense vector space of a collection."""
+
+    size: int
+    distance: str = "Cosine"
+    on_disk: bool | None = None
+    hnsw: HnswConfig | None = None
+    quantization: Quantization | None = None
+
+
+@dataclass(frozen=True)
+class SparseVectorParams:
+    """One sparse vector space; ``modifier="idf"`` lets the server apply IDF (BM25-style)."""
+
+    modifier: str | None = None
+    on_disk: bool | None = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of idempotent calls: exponential backoff with jitter (times in seconds)."""
+
+    max_attempts: int = 3
+    initial_backoff: float = 0.05
+    max_backoff: float = 2.0
+    max_elapsed: float = 10.0
 
 
 @dataclass(frozen=True)
 class ScoredPoint:
-    """A query result: the id as upserted, its score and payload."""
+    """A query result: the id as upserted, its score, payload and (when asked) vectors.
+
+    ``vectors`` maps a vector name (``""`` for the unnamed vector) to a float32 numpy
+    array (dense) or a :class:`SparseVector`.
+    """
 
     id: str
     score: float
     payload: dict[str, Any] = field(default_factory=dict)
+    vectors: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def vector(self) -> Any:
+        """The unnamed vector, if it was returned."""
+        return self.vectors.get("")
+
+
+@dataclass(frozen=True)
+class Point:
+    """A stored point, as :meth:`QdrantClient.get_points` and scrolls return it."""
+
+    id: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    vectors: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def vector(self) -> Any:
+        return self.vectors.get("")
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What a write reports; ``completed`` is ``False`` when it was only acknowledged."""
+
+    operation_id: int | None
+    completed: bool
+
+
+@dataclass(frozen=True)
+class ScrollPage:
+    points: list[Point]
+    #: Pass as ``offset`` for the next page; ``None`` on the last page.
+    next_offset: str | None
+
+
+@dataclass(frozen=True)
+class Alias:
+    alias: str
+    collection: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    name: str
+    creation_time: str | None
+    size: int
+    checksum: str | None
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """Status, counts and configuration of a collection.
+
+    ``vectors`` maps vector names (``""`` for the unnamed vector) to their parameters;
+    ``payload_schema`` maps indexed fields to their type; ``config`` is Qdrant's whole
+    ``config`` object.
+    """
+
+    status: str
+    points_count: int | None
+    indexed_vectors_count: int | None
+    segments_count: int
+    vectors: dict[str, VectorParams]
+    sparse_vectors: dict[str, SparseVectorParams]
+    shard_number: int | None
+    replication_factor: int | None
+    payload_schema: dict[str, str]
+    config: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Prefetch:
+    """A first stage of a query, whose results the main query fuses or re-scores.
+
+    ``query`` is a dense vector, a sparse vector (``SparseVector`` or ``(indices,
+    values)``) or a point id; ``using`` names the vector space.
+    """
+
+    query: Any
+    using: str | None = None
+    filter: Mapping[str, Any] | str | None = None
+    limit: int = 10
+    score_threshold: float | None = None
+    hnsw_ef: int | None = None
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """One Query API request; the keyword arguments of :meth:`QdrantClient.query`."""
+
+    query: Any = None
+    using: str | None = None
+    prefetch: Sequence[Prefetch | Mapping[str, Any]] = ()
+    fusion: str | None = None
+    filter: Mapping[str, Any] | str | None = None
+    must: Mapping[str, str] | Sequence[tuple[str, str]] | None = None
+    limit: int = 10
+    offset: int = 0
+    score_threshold: float | None = None
+    with_payload: Any = True
+    with_vectors: Any = False
+    hnsw_ef: int | None = None
+    exact: bool = False
+
+
+# ---- conversions to the component's values -------------------------------------------
+
+
+def _distance(distance: str) -> str:
+    name = str(distance).lower()
+    name = "euclid" if name == "euclidean" else name
+    if name not in DISTANCES:
+        raise errors.InvalidInput(
+            f"unknown distance {distance!r}: use Cosine, Dot, Euclid or Manhattan"
+        )
+    return name
+
+
+def _positive(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise errors.InvalidInput(f"{what} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _hnsw(hnsw: HnswConfig | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if hnsw is None:
+        return None
+    if isinstance(hnsw, Mapping):
+        hnsw = HnswConfig(**hnsw)
+    return {f.name: getattr(hnsw, f.name) for f in fields(hnsw)}
+
+
+def _quantization(quantization: Any) -> Variant | None:
+    """``"scalar"``/``"int8"``, ``"binary"``, ``"product"``/``"pq"`` (always in RAM, like
+    the Rust host) or one of the quantization dataclasses."""
+    if quantization is None:
+        return None
+    if isinstance(quantization, str):
+        kind = quantization.lower()
+        if kind in ("scalar", "int8"):
+            quantization = ScalarQuantization(always_ram=True)
+        elif kind == "binary":
+            quantization = BinaryQuantization(always_ram=True)
+        elif kind in ("product", "pq"):
+            quantization = ProductQuantization(always_ram=True)
+        else:
+            raise errors.InvalidInput(
+                f"unknown quantization {quantization!r}: use scalar, binary or product"
+            )
+    tag = {
+        ScalarQuantization: "scalar",
+        ProductQuantization: "product",
+        BinaryQuantization: "binary",
+    }.get(type(quantization))
+    if tag is None:
+        raise errors.InvalidInput(f"not a quantization: {quantization!r}")
+    return Variant(tag, {f.name: getattr(quantization, f.name) for f in fields(quantization)})
+
+
+def _vector_params(name: str, params: Any, distance: str) -> dict[str, Any]:
+    if isinstance(params, Mapping):
+        params = VectorParams(**params)
+    elif not isinstance(params, VectorParams):
+        params = VectorParams(_positive(params, f"size of vector {name!r}"), distance)
+    return {
+        "name": name,
+        "size": _positive(params.size, f"size of vector {name!r}"),
+        "distance": _distance(params.distance),
+        "on_disk": params.on_disk,
+        "hnsw": _hnsw(params.hnsw),
+        "quantization": _quantization(params.quantization),
+    }
+
+
+def _sparse_params(name: str, params: Any) -> dict[str, Any]:
+    if params is None:
+        params = SparseVectorParams()
+    elif isinstance(params, str):
+        params = SparseVectorParams(modifier=params)
+    elif isinstance(params, Mapping):
+        params = SparseVectorParams(**params)
+    modifier = (params.modifier or "none").lower()
+    if modifier not in ("none", "idf"):
+        raise errors.InvalidInput(f"unknown sparse modifier {params.modifier!r}: use idf")
+    return {"name": name, "modifier": modifier, "on_disk": params.on_disk}
+
+
+def _sparse(vector: Any) -> dict[str, Any]:
+    """A sparse vector from ``SparseVector``, ``(indices, values)`` or a mapping."""
+    if isinstance(vector, SparseVector):
+        indices, values = vector.indices, vector.values
+    elif isinstance(vector, Mapping):
+        indices, values = vector["indices"], vector["values"]
+    else:
+        indices, values = vector
+    return {"indices": indices, "values": values}
+
+
+def _is_sparse(value: Any) -> bool:
+    if isinstance(value, (SparseVector, Mapping)):
+        return True
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(part, (list, tuple, np.ndarray)) for part in value)
+    )
+
+
+def _query_vector(query: Any) -> Variant:
+    """A dense vector, a sparse vector or a point id (``str`` or ``int``)."""
+    if isinstance(query, (str, int, np.integer)) and not isinstance(query, bool):
+        return Variant("point", str(query))
+    if _is_sparse(query):
+        return Variant("sparse", _sparse(query))
+    packed, count, _ = pack_vectors(query)
+    if count != 1:
+        raise errors.InvalidInput("a query takes one vector")
+    return Variant("dense", packed)
+
+
+def _filter(
+    filter: Any = None, must: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None
+) -> Variant | None:
+    """``filter`` is a Qdrant filter (dict or JSON text, or a WIT ``filter`` Variant);
+    ``must`` the shortcut for exact keyword matches. Not both."""
+    if filter is not None and must is not None:
+        raise errors.InvalidInput("give either filter= or must=, not both")
+    if filter is not None:
+        if isinstance(filter, Variant):
+            return filter
+        return Variant("json", filter if isinstance(filter, str) else json.dumps(filter))
+    if must is not None:
+        pairs = must.items() if isinstance(must, Mapping) else must
+        return Variant("must-match", [(str(k), str(v)) for k, v in pairs])
+    return None
+
+
+def _payload_selector(with_payload: Any) -> Variant:
+    """``True``/``False``, a list of keys to include, or ``{"include"|"exclude": [...]}``."""
+    if with_payload is True:
+        return Variant("all")
+    if with_payload is False or with_payload is None:
+        return Variant("none")
+    if isinstance(with_payload, str):
+        return Variant("include", [with_payload])
+    if isinstance(with_payload, Mapping):
+        if set(with_payload) == {"include"}:
+            return Variant("include", list(with_payload["include"]))
+        if set(with_payload) == {"exclude"}:
+            return Variant("exclude", list(with_payload["exclude"]))
+        raise errors.InvalidInput(f"with_payload: use include or exclude, got {with_payload!r}")
+    return Variant("include", list(with_payload))
+
+
+def _vector_selector(with_vectors: Any) -> Variant:
+    """``True``/``False``, one vector name or a list of names."""
+    if with_vectors is True:
+        return Variant("all")
+    if with_vectors is False or with_vectors is None:
+        return Variant("none")
+    if isinstance(with_vectors, str):
+        return Variant("only", [with_vectors])
+    return Variant("only", list(with_vectors))
+
+
+def _params(hnsw_ef: int | None, exact: bool) -> dict[str, Any] | None:
+    if hnsw_ef is None and not exact:
+        return None
+    return {"hnsw_ef": hnsw_ef, "exact": bool(exact)}
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _prefetch(stage: Prefetch | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(stage, Mapping):
+        stage = Prefetch(**stage)
+    return {
+        "query": _query_vector(stage.query),
+        "using": stage.using,
+        "filter": _filter(stage.filter),
+        "limit": int(stage.limit),
+        "score_threshold": _float(stage.score_threshold),
+        "params": _params(stage.hnsw_ef, stage.exact),
+    }
+
+
+def _query_request(request: QueryRequest | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(request, Mapping):
+        request = QueryRequest(**request)
+    if request.fusion is not None:
+        if request.query is not None:
+            raise errors.InvalidInput("give either a query vector or fusion=, not both")
+        fusion = str(request.fusion).lower()
+        if fusion not in ("rrf", "dbsf"):
+            raise errors.InvalidInput(f"unknown fusion {request.fusion!r}: use rrf or dbsf")
+        query = Variant("fusion", fusion)
+    elif request.query is None:
+        raise errors.InvalidInput("a query needs a vector, a point id or fusion=")
+    else:
+        query = Variant("nearest", _query_vector(request.query))
+    return {
+        "query": query,
+        "using": request.using,
+        "prefetch": [_prefetch(p) for p in request.prefetch],
+        "filter": _filter(request.filter, request.must),
+        "limit": int(request.limit),
+        "offset": int(request.offset),
+        "score_threshold": _float(request.score_threshold),
+        "with_payload": _payload_selector(request.with_payload),
+        "with_vectors": _vector_selector(request.with_vectors),
+        "params": _params(request.hnsw_ef, request.exact),
+    }
+
+
+def _selector(ids: Sequence[str | int] | None, filter: Any, must: Any) -> Variant:
+    chosen = _filter(filter, must)
+    if (ids is None) == (chosen is None):
+        raise errors.InvalidInput("select points by ids or by filter=/must=: exactly one")
+    if chosen is not None:
+        return Variant("filter", chosen)
+    return Variant("ids", [str(i) for i in ids])  # type: ignore[union-attr]
+
+
+# ---- conversions from the component's values -----------------------------------------
+
+
+def unpack_vector(packed: str) -> np.ndarray:
+    """A WIT ``packed-vectors`` string as a float32 array."""
+    return np.frombuffer(base64.b64decode(packed), dtype="<f4").astype(np.float32)
+
+
+def _vectors(named: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry in named:
+        data = entry["vector"]
+        if data.tag == "dense":
+            out[entry["name"]] = unpack_vector(data.payload)
+        else:
+            out[entry["name"]] = SparseVector(data.payload["indices"], data.payload["values"])
+    return out
+
+
+def _scored(p: dict[str, Any]) -> ScoredPoint:
+    return ScoredPoint(p["id"], p["score"], json.loads(p["payload"]), _vectors(p["vectors"]))
+
+
+def _point(p: dict[str, Any]) -> Point:
+    return Point(p["id"], json.loads(p["payload"]), _vectors(p["vectors"]))
+
+
+def _update(result: dict[str, Any]) -> UpdateResult:
+    return UpdateResult(result["operation_id"], result["completed"])
+
+
+def _snapshot(s: dict[str, Any]) -> Snapshot:
+    return Snapshot(s["name"], s["creation_time"], s["size"], s["checksum"])
+
+
+def _quantization_back(q: Variant | None) -> Quantization | None:
+    if q is None:
+        return None
+    cls = {
+        "scalar": ScalarQuantization,
+        "product": ProductQuantization,
+        "binary": BinaryQuantization,
+    }[q.tag]
+    return cls(**q.payload)
+
+
+def _hnsw_back(h: dict[str, Any] | None) -> HnswConfig | None:
+    return None if h is None else HnswConfig(**h)
+
+
+def _info(info: dict[str, Any]) -> CollectionInfo:
+    return CollectionInfo(
+        status=info["status"],
+        points_count=info["points_count"],
+        indexed_vectors_count=info["indexed_vectors_count"],
+        segments_count=info["segments_count"],
+        vectors={
+            v["name"]: VectorParams(
+                v["size"],
+                DISTANCES[v["distance"]],
+                v["on_disk"],
+                _hnsw_back(v["hnsw"]),
+                _quantization_back(v["quantization"]),
+            )
+            for v in info["vectors"]
+        },
+        sparse_vectors={
+            s["name"]: SparseVectorParams(
+                None if s["modifier"] == "none" else s["modifier"], s["on_disk"]
+            )
+            for s in info["sparse_vectors"]
+        },
+        shard_number=info["shard_number"],
+        replication_factor=info["replication_factor"],
+        payload_schema=dict(info["payload_schema"]),
+        config=json.loads(info["config_json"]),
+    )
+
+
+def _millis(seconds: float | None) -> int | None:
+    return None if seconds is None else max(1, int(seconds * 1000))
+
+
+# ---- the client ----------------------------------------------------------------------
 
 
 class QdrantClient:
     """A Qdrant client backed by the retriever component under wasmtime.
 
-    ``url`` defaults to ``$QDRANT_URL``; ``api_key`` to ``$QDRANT_API_KEY``. Instances are
-    safe to share between threads and to ``copy.deepcopy`` (a copy gets its own sandbox).
+    ``url`` defaults to ``$QDRANT_URL``; ``api_key`` to ``$QDRANT_API_KEY``. ``timeout``
+    is the read timeout in seconds (first byte of each answer, and between bytes; default
+    30), ``connect_timeout`` the connect timeout (default 5), ``server_timeout`` Qdrant's
+    own ``timeout`` for queries, counts, scrolls and collection changes (whole seconds),
+    ``retry`` the retries of idempotent calls (a :class:`RetryPolicy`, or the number of
+    attempts), ``upsert_batch_size`` the points per upsert request (default 256).
+
+    Instances are safe to share between threads, to ``copy.deepcopy`` (a copy gets its
+    own sandbox) and to pickle.
     """
 
     def __init__(
@@ -36,28 +542,59 @@ class QdrantClient:
         api_key: str | None = None,
         *,
         timeout: float | None = None,
+        connect_timeout: float | None = None,
+        server_timeout: float | None = None,
+        retry: RetryPolicy | int | None = None,
+        upsert_batch_size: int | None = None,
     ) -> None:
         url = url or os.environ.get("QDRANT_URL")
         if not url:
             raise errors.InvalidInput("no Qdrant URL: pass url= or set QDRANT_URL")
         self.url = url
         self._api_key = api_key if api_key is not None else os.environ.get("QDRANT_API_KEY") or None
-        self.timeout = timeout
-        timeout_ms = None if timeout is None else max(1, int(timeout * 1000))
-        self._config = record(url=url, api_key=self._api_key, timeout_ms=timeout_ms)
+        if isinstance(retry, int) and not isinstance(retry, bool):
+            retry = RetryPolicy(max_attempts=retry)
+        self._options: dict[str, Any] = {
+            "timeout": timeout,
+            "connect_timeout": connect_timeout,
+            "server_timeout": server_timeout,
+            "retry": retry,
+            "upsert_batch_size": upsert_batch_size,
+        }
+        self._config = {
+            "url": url,
+            "api_key": self._api_key,
+            "timeout_ms": _millis(timeout),
+            "connect_timeout_ms": _millis(connect_timeout),
+            "server_timeout_s": None if server_timeout is None else max(1, int(server_timeout)),
+            "retry": None
+            if retry is None
+            else {
+                "max_attempts": int(retry.max_attempts),
+                "initial_backoff_ms": _millis(retry.initial_backoff),
+                "max_backoff_ms": _millis(retry.max_backoff),
+                "max_elapsed_ms": _millis(retry.max_elapsed),
+            },
+            "upsert_batch_size": upsert_batch_size,
+        }
         self._instance = Instance(url)
+
+    @property
+    def timeout(self) -> float | None:
+        return self._options["timeout"]
 
     def __repr__(self) -> str:
         return f"QdrantClient(url={self.url!r})"  # never the api-key
 
     def __deepcopy__(self, memo: dict[int, Any]) -> QdrantClient:
-        return QdrantClient(self.url, self._api_key, timeout=self.timeout)
+        return QdrantClient(self.url, self._api_key, **self._options)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"url": self.url, "api_key": self._api_key, "timeout": self.timeout}
+        return {"url": self.url, "api_key": self._api_key, **self._options}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["url"], state["api_key"], timeout=state["timeout"])  # type: ignore[misc]
+        state = dict(state)
+        self.__init__(state.pop("url"), state.pop("api_key"), **state)  # type: ignore[misc]
 
     def _call(self, name: str, *args: Any) -> Any:
         return self._instance.call(name, self._config, *args)
@@ -67,7 +604,7 @@ class QdrantClient:
     def server_info(self) -> dict[str, str]:
         """``{"title": .., "version": ..}`` from ``GET /``."""
         info = self._call("health-check")
-        return {"title": info.title, "version": info.version}
+        return {"title": info["title"], "version": info["version"]}
 
     def health_check(self) -> bool:
         """``True`` when the server answers as Qdrant, ``False`` when it cannot be reached."""
@@ -77,18 +614,90 @@ class QdrantClient:
             return False
         return True
 
+    def ready(self) -> bool:
+        """``GET /readyz``: whether the server is ready to serve requests."""
+        return bool(self._call("ready"))
+
     # -- collections --------------------------------------------------------------------
 
-    def create_collection(self, name: str, vector_size: int, distance: str = "Cosine") -> None:
-        """Creates a collection of ``vector_size``-dimensional dense vectors."""
-        wit_distance = distance.lower()
-        if wit_distance not in DISTANCES:
-            raise errors.InvalidInput(
-                f"unknown distance {distance!r}: use Cosine, Dot, Euclid or Manhattan"
-            )
-        if isinstance(vector_size, bool) or not isinstance(vector_size, int) or vector_size < 1:
-            raise errors.InvalidInput(f"vector_size must be a positive int, got {vector_size!r}")
-        self._call("create-collection", name, vector_size, wit_distance)
+    def create_collection(
+        self,
+        name: str,
+        vector_size: int | None = None,
+        distance: str = "Cosine",
+        *,
+        vectors: Mapping[str, VectorParams | int | Mapping[str, Any]] | None = None,
+        sparse_vectors: Mapping[str, SparseVectorParams | str | None] | Sequence[str] | None = None,
+        on_disk: bool | None = None,
+        hnsw: HnswConfig | Mapping[str, Any] | None = None,
+        quantization: Quantization | str | None = None,
+        on_disk_payload: bool | None = None,
+        shard_number: int | None = None,
+        replication_factor: int | None = None,
+        write_consistency_factor: int | None = None,
+    ) -> None:
+        """Creates a collection.
+
+        ``vector_size`` (with ``distance``) gives it one unnamed dense vector; ``vectors``
+        named dense vectors instead (name -> size, :class:`VectorParams` or its fields as
+        a dict; a bare size uses ``distance``); ``sparse_vectors`` named sparse vectors
+        (names, or name -> :class:`SparseVectorParams` / ``"idf"`` / ``None``). ``hnsw``
+        and ``quantization`` apply to the whole collection; ``quantization`` is
+        ``"scalar"``, ``"binary"``, ``"product"`` or a quantization dataclass.
+        """
+        if vector_size is not None and vectors is not None:
+            raise errors.InvalidInput("give either vector_size or vectors=, not both")
+        dense: list[dict[str, Any]] = []
+        if vector_size is not None:
+            size = _positive(vector_size, "vector_size")
+            dense.append(_vector_params("", VectorParams(size, distance, on_disk), distance))
+        elif vectors is not None:
+            dense = [_vector_params(str(n), p, distance) for n, p in vectors.items()]
+        else:
+            _distance(distance)
+        if isinstance(sparse_vectors, Mapping):
+            sparse = [_sparse_params(str(n), p) for n, p in sparse_vectors.items()]
+        else:
+            sparse = [_sparse_params(str(n), None) for n in sparse_vectors or ()]
+        if not dense and not sparse:
+            raise errors.InvalidInput("a collection needs vector_size, vectors= or sparse_vectors=")
+        options = {
+            "hnsw": _hnsw(hnsw),
+            "quantization": _quantization(quantization),
+            "on_disk_payload": on_disk_payload,
+            "shard_number": shard_number,
+            "replication_factor": replication_factor,
+            "write_consistency_factor": write_consistency_factor,
+        }
+        simple = vector_size is not None and on_disk is None and not sparse
+        if simple and all(v is None for v in options.values()):
+            self._call("create-collection", name, dense[0]["size"], dense[0]["distance"])
+            return
+        config = {"vectors": dense, "sparse_vectors": sparse, **options}
+        self._call("create-collection-with", name, config)
+
+    def update_collection(
+        self,
+        name: str,
+        *,
+        hnsw: HnswConfig | Mapping[str, Any] | None = None,
+        quantization: Quantization | str | bool | None = None,
+    ) -> None:
+        """Changes HNSW settings and/or quantization (``False`` or ``"disabled"`` turns
+        quantization off)."""
+        change: Any = None
+        if quantization is False or quantization == "disabled":
+            change = Variant("disable")
+        elif quantization is not None:
+            change = Variant("enable", _quantization(quantization))
+        self._call("update-collection", name, {"hnsw": _hnsw(hnsw), "quantization": change})
+
+    def enable_quantization(self, name: str, kind: Quantization | str = "scalar") -> None:
+        """Turns on ``"scalar"`` (int8), ``"binary"`` or ``"product"`` (x16) quantization."""
+        self.update_collection(name, quantization=kind)
+
+    def disable_quantization(self, name: str) -> None:
+        self.update_collection(name, quantization=False)
 
     def delete_collection(self, name: str) -> bool:
         """Deletes a collection; ``False`` when it did not exist."""
@@ -97,33 +706,243 @@ class QdrantClient:
     def collection_exists(self, name: str) -> bool:
         return bool(self._call("collection-exists", name))
 
+    def collection_info(self, name: str) -> CollectionInfo:
+        return _info(self._call("get-collection", name))
+
+    def list_collections(self) -> list[str]:
+        return list(self._call("list-collections"))
+
+    def create_alias(self, alias: str, collection: str) -> None:
+        self._call("create-alias", alias, collection)
+
+    def delete_alias(self, alias: str) -> None:
+        self._call("delete-alias", alias)
+
+    def list_aliases(self, collection: str | None = None) -> list[Alias]:
+        """All aliases, or those of ``collection``."""
+        return [Alias(a["alias"], a["collection"]) for a in self._call("list-aliases", collection)]
+
     # -- points -------------------------------------------------------------------------
 
     def upsert(
         self,
         collection: str,
         ids: Sequence[str | int],
-        vectors: Any,
+        vectors: Any = None,
         payloads: Sequence[Mapping[str, Any] | None] | None = None,
+        *,
+        sparse_vectors: Mapping[str, Sequence[Any]] | None = None,
+        wait: bool = True,
     ) -> int:
-        """Upserts points column-wise; ``vectors`` is a 2-D array-like (e.g. numpy).
+        """Upserts points column-wise; returns the number written.
 
-        Ids are unsigned integers, UUIDs or any other non-empty strings (mapped to a
-        deterministic UUID; results report the original). Waits until searchable; returns
-        the number written. Invalid input raises before anything is written.
+        ``vectors`` is a 2-D array-like (e.g. numpy) for the unnamed vector, or a dict
+        vector name -> 2-D array-like; ``sparse_vectors`` maps a sparse vector name to one
+        ``(indices, values)`` (or :class:`SparseVector`) per point. Ids are unsigned
+        integers, UUIDs or any other non-empty strings (mapped to a deterministic UUID;
+        results report the original). With ``wait`` (the default) the call returns once
+        the points are searchable. Invalid input raises before anything is written.
         """
-        packed, count, dimension = pack_vectors(vectors)
-        if count != len(ids):
-            raise errors.InvalidInput(f"{len(ids)} ids but {count} vectors")
+        count = len(ids)
+        dense = []
+        columns = vectors if isinstance(vectors, Mapping) else {"": vectors}
+        for name, rows in columns.items():
+            if rows is None:
+                continue
+            packed, rows_count, dimension = pack_vectors(rows)
+            if rows_count != count:
+                where = f" in {name!r}" if name else ""
+                raise errors.InvalidInput(f"{count} ids but {rows_count} vectors{where}")
+            dense.append({"name": str(name), "dimension": dimension, "data": packed})
+        sparse = []
+        for name, column in (sparse_vectors or {}).items():
+            column = list(column)
+            if len(column) != count:
+                raise errors.InvalidInput(f"{count} ids but {len(column)} sparse vectors")
+            sparse.append({"name": str(name), "vectors": [_sparse(v) for v in column]})
         if payloads is not None and len(payloads) != count:
             raise errors.InvalidInput(f"{count} points but {len(payloads)} payloads")
-        batch = record(
-            ids=[str(i) for i in ids],
-            vectors=packed,
-            dimension=dimension,
-            payloads=[] if payloads is None else [json.dumps(p or {}) for p in payloads],
+        batch = {
+            "ids": [str(i) for i in ids],
+            "dense": dense,
+            "sparse": sparse,
+            "payloads": [] if payloads is None else [json.dumps(p or {}) for p in payloads],
+        }
+        return int(self._call("upsert-points", collection, batch, bool(wait)))
+
+    def get_points(
+        self,
+        collection: str,
+        ids: Sequence[str | int],
+        *,
+        with_payload: Any = True,
+        with_vectors: Any = False,
+    ) -> list[Point]:
+        """The points with these ids that exist, in the order asked."""
+        points = self._call(
+            "get-points",
+            collection,
+            [str(i) for i in ids],
+            _payload_selector(with_payload),
+            _vector_selector(with_vectors),
         )
-        return int(self._call("upsert-points", collection, batch))
+        return [_point(p) for p in points]
+
+    def delete_points(
+        self,
+        collection: str,
+        ids: Sequence[str | int] | None = None,
+        *,
+        filter: Any = None,
+        must: Any = None,
+        wait: bool = True,
+    ) -> UpdateResult:
+        """Deletes the points with these ids, or those matching ``filter``/``must``."""
+        selector = _selector(ids, filter, must)
+        return _update(self._call("delete-points", collection, selector, bool(wait)))
+
+    def set_payload(
+        self,
+        collection: str,
+        payload: Mapping[str, Any],
+        ids: Sequence[str | int] | None = None,
+        *,
+        filter: Any = None,
+        must: Any = None,
+        key: str | None = None,
+        wait: bool = True,
+    ) -> UpdateResult:
+        """Merges ``payload`` into the selected points' payloads (into the nested object
+        at ``key`` when given)."""
+        selector = _selector(ids, filter, must)
+        result = self._call(
+            "set-payload", collection, selector, json.dumps(payload), key, bool(wait)
+        )
+        return _update(result)
+
+    def overwrite_payload(
+        self,
+        collection: str,
+        payload: Mapping[str, Any],
+        ids: Sequence[str | int] | None = None,
+        *,
+        filter: Any = None,
+        must: Any = None,
+        wait: bool = True,
+    ) -> UpdateResult:
+        """Replaces the selected points' payloads with ``payload``."""
+        selector = _selector(ids, filter, must)
+        result = self._call(
+            "overwrite-payload", collection, selector, json.dumps(payload), bool(wait)
+        )
+        return _update(result)
+
+    def delete_payload_keys(
+        self,
+        collection: str,
+        keys: Sequence[str],
+        ids: Sequence[str | int] | None = None,
+        *,
+        filter: Any = None,
+        must: Any = None,
+        wait: bool = True,
+    ) -> UpdateResult:
+        selector = _selector(ids, filter, must)
+        keys = [keys] if isinstance(keys, str) else list(keys)
+        return _update(self._call("delete-payload-keys", collection, selector, keys, bool(wait)))
+
+    def clear_payload(
+        self,
+        collection: str,
+        ids: Sequence[str | int] | None = None,
+        *,
+        filter: Any = None,
+        must: Any = None,
+        wait: bool = True,
+    ) -> UpdateResult:
+        selector = _selector(ids, filter, must)
+        return _update(self._call("clear-payload", collection, selector, bool(wait)))
+
+    def count(
+        self, collection: str, filter: Any = None, *, must: Any = None, exact: bool = True
+    ) -> int:
+        """Points matching ``filter`` (all points without one); ``exact=False`` allows a
+        faster estimate."""
+        return int(self._call("count", collection, _filter(filter, must), bool(exact)))
+
+    def scroll(
+        self,
+        collection: str,
+        *,
+        filter: Any = None,
+        must: Any = None,
+        limit: int = 100,
+        offset: str | int | None = None,
+        with_payload: Any = True,
+        with_vectors: Any = False,
+    ) -> ScrollPage:
+        """One page of points in id order; pass ``next_offset`` back as ``offset``."""
+        request = {
+            "filter": _filter(filter, must),
+            "limit": int(limit),
+            "offset": None if offset is None else str(offset),
+            "with_payload": _payload_selector(with_payload),
+            "with_vectors": _vector_selector(with_vectors),
+        }
+        page = self._call("scroll", collection, request)
+        return ScrollPage([_point(p) for p in page["points"]], page["next_offset"])
+
+    def scroll_all(
+        self,
+        collection: str,
+        *,
+        filter: Any = None,
+        must: Any = None,
+        batch_size: int = 256,
+        with_payload: Any = True,
+        with_vectors: Any = False,
+    ) -> Iterator[Point]:
+        """Every (matching) point of the collection, one page of ``batch_size`` at a time."""
+        offset: str | None = None
+        while True:
+            page = self.scroll(
+                collection,
+                filter=filter,
+                must=must,
+                limit=batch_size,
+                offset=offset,
+                with_payload=with_payload,
+                with_vectors=with_vectors,
+            )
+            yield from page.points
+            if page.next_offset is None:
+                return
+            offset = page.next_offset
+
+    # -- queries ------------------------------------------------------------------------
+
+    def query(self, collection: str, query: Any = None, **options: Any) -> list[ScoredPoint]:
+        """The Query API, best first.
+
+        ``query`` is a dense vector, a sparse vector (:class:`SparseVector` or ``(indices,
+        values)``) or a point id (nearest to that point's stored vector). Options (see
+        :class:`QueryRequest`): ``using`` (vector name), ``prefetch`` (a list of
+        :class:`Prefetch` or dicts) with ``fusion="rrf"|"dbsf"`` instead of ``query``,
+        ``filter`` (a Qdrant filter as dict or JSON) or ``must`` (exact keyword matches),
+        ``limit``, ``offset``, ``score_threshold``, ``with_payload`` (``True``/``False``,
+        a list of keys, ``{"exclude": [...]}``), ``with_vectors`` (``True``/``False``/
+        names), ``hnsw_ef``, ``exact``.
+        """
+        request = QueryRequest(query=query, **options)
+        points = self._call("query", collection, _query_request(request))
+        return [_scored(p) for p in points]
+
+    def query_batch(
+        self, collection: str, requests: Sequence[QueryRequest | Mapping[str, Any]]
+    ) -> list[list[ScoredPoint]]:
+        """Several queries in one request; one result list per query, in order."""
+        answers = self._call("query-batch", collection, [_query_request(r) for r in requests])
+        return [[_scored(p) for p in points] for points in answers]
 
     def search(
         self,
@@ -136,29 +955,68 @@ class QdrantClient:
         score_threshold: float | None = None,
         with_payload: bool = True,
     ) -> list[ScoredPoint]:
-        """The ``limit`` nearest points to ``vector``, best first.
+        """The ``limit`` nearest points to the dense ``vector``, best first.
 
         ``filter`` is a Qdrant filter in full (a dict or its JSON); ``must`` is the shortcut
         for exact keyword matches (``{"category": "docs"}``). Not both.
         """
-        if filter is not None and must is not None:
-            raise errors.InvalidInput("give either filter= or must=, not both")
-        wit_filter: str | list[tuple[str, str]] | None = None
-        if filter is not None:
-            wit_filter = filter if isinstance(filter, str) else json.dumps(filter)
-        elif must is not None:
-            pairs = must.items() if isinstance(must, Mapping) else must
-            wit_filter = [(str(k), str(v)) for k, v in pairs]
-        packed, count, _ = pack_vectors(vector)
-        if count != 1:
+        array = np.asarray(vector, dtype=np.float32)
+        if array.ndim == 2 and array.shape[0] == 1:
+            array = array[0]
+        if array.ndim != 1:
             raise errors.InvalidInput("search takes one vector")
-        request = record(
-            collection=collection,
-            vector=packed,
-            limit=int(limit),
-            filter=wit_filter,
-            score_threshold=None if score_threshold is None else float(score_threshold),
+        return self.query(
+            collection,
+            array,
+            filter=filter,
+            must=must,
+            limit=limit,
+            score_threshold=score_threshold,
             with_payload=with_payload,
         )
-        points = self._call("query", request)
-        return [ScoredPoint(p.id, p.score, json.loads(p.payload)) for p in points]
+
+    # -- payload indexes and snapshots --------------------------------------------------
+
+    def create_payload_index(
+        self, collection: str, field: str, schema: str = "keyword", *, wait: bool = True
+    ) -> UpdateResult:
+        """Indexes a payload field: ``schema`` is keyword, integer, float, bool, geo,
+        datetime, text or uuid."""
+        kind = schema.lower()
+        kind = "boolean" if kind == "bool" else kind
+        return _update(self._call("create-payload-index", collection, field, kind, bool(wait)))
+
+    def delete_payload_index(
+        self, collection: str, field: str, *, wait: bool = True
+    ) -> UpdateResult:
+        return _update(self._call("delete-payload-index", collection, field, bool(wait)))
+
+    def create_snapshot(self, collection: str) -> Snapshot:
+        return _snapshot(self._call("create-snapshot", collection))
+
+    def list_snapshots(self, collection: str) -> list[Snapshot]:
+        return [_snapshot(s) for s in self._call("list-snapshots", collection)]
+
+    def delete_snapshot(self, collection: str, snapshot: Snapshot | str) -> bool:
+        """``False`` when there was no such snapshot."""
+        name = snapshot.name if isinstance(snapshot, Snapshot) else snapshot
+        return bool(self._call("delete-snapshot", collection, name))
+
+    def restore_snapshot(
+        self, collection: str, snapshot: Snapshot | str, *, checksum: str | None = None
+    ) -> None:
+        """Restores ``collection`` from a snapshot the *server* fetches: a ``file://`` or
+        ``http(s)://`` location, or the name (or :class:`Snapshot`) of one of this
+        collection's snapshots on this server. Over http the server sends no api-key, so
+        a key-protected server restores by name only through ``file://``."""
+        if isinstance(snapshot, Snapshot):
+            checksum = checksum or snapshot.checksum
+            snapshot = snapshot.name
+        if "://" in snapshot:
+            location = snapshot
+        else:
+            location = (
+                f"{self.url.strip().rstrip('/')}/collections/{quote(collection, safe='')}"
+                f"/snapshots/{quote(snapshot, safe='')}"
+            )
+        self._call("recover-snapshot", collection, location, checksum)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class QdrantError(Exception):
     """Base of every error a client call raises."""
@@ -91,6 +93,8 @@ def from_wit(tag: str, payload: object) -> QdrantError:
     if tag == "rate-limited":
         return RateLimited(payload if isinstance(payload, int) else None)
     if tag == "server":
+        if isinstance(payload, Mapping):
+            return ServerError(int(payload["status"]), str(payload["message"]))
         return ServerError(int(payload.status), str(payload.message))  # type: ignore[attr-defined]
     cls = _BY_KIND.get(tag)
     if cls is None:

@@ -1,0 +1,311 @@
+"""Converts between plain Python values and wasmtime-py 50's representation of WIT values.
+
+wasmtime-py's representation depends on the *shape* of each type, not just on its kind:
+
+- a record is a ``wasmtime.component.Record`` whose attributes are the kebab-case field
+  names (set with ``setattr``);
+- a variant is ``Variant(tag, payload)`` only when its cases' Python classes overlap
+  ("tagged"); when they are disjoint it is the bare payload, matched by ``isinstance``
+  (``filter`` is a bare ``str``, ``list`` or ``Record``; a payload-less case is ``None``);
+- ``option<T>`` is ``None`` or the bare value, unless ``T`` can itself be ``None`` (then
+  ``Variant("none")`` / ``Variant("some", value)``, e.g. ``option<quantization-change>``);
+- ``result<T, E>`` follows the variant rule (all our exports: bare ok value, tagged error).
+
+The client should not care, so this module compiles each exported function's WIT types
+once into codecs over one canonical form: records are dicts (snake_case or kebab-case
+keys, a missing ``option`` field is ``none``), variants are always ``Variant(tag,
+payload)`` (a payload-less case may be given as its tag string), options are ``None`` or
+the value, enums are strings. Lifted records are dicts with snake_case keys.
+
+Primitive values are coerced (``int()``, ``float()``, ``bool()``) so numpy scalars work:
+wasmtime-py accepts only exact ``int``/``float``/``bool`` instances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from wasmtime.component import Record, Variant
+from wasmtime.component import _types as t
+
+from . import errors
+
+
+def _snake(name: str) -> str:
+    return name.replace("-", "_")
+
+
+class Codec:
+    def lower(self, value: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def lift(self, value: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class _Prim(Codec):
+    def __init__(self, coerce: Callable[[Any], Any], name: str) -> None:
+        self.coerce = coerce
+        self.name = name
+
+    def lower(self, value: Any) -> Any:
+        try:
+            return self.coerce(value)
+        except (TypeError, ValueError) as e:
+            raise errors.InvalidInput(f"expected {self.name}, got {value!r}") from e
+
+    def lift(self, value: Any) -> Any:
+        return value
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a str")
+    return value
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, (bool, float)):
+        raise TypeError("not an integer")
+    return int(value)
+
+
+_BOOL = _Prim(bool, "bool")
+_INT = _Prim(_integer, "an integer")
+_FLOAT = _Prim(float, "a number")
+_STRING = _Prim(_string, "a string")
+
+
+class _Enum(Codec):
+    def __init__(self, names: list[str]) -> None:
+        self.names = frozenset(names)
+
+    def lower(self, value: Any) -> Any:
+        if value not in self.names:
+            raise errors.InvalidInput(f"expected one of {sorted(self.names)}, got {value!r}")
+        return value
+
+    def lift(self, value: Any) -> Any:
+        return value
+
+
+class _List(Codec):
+    def __init__(self, element: Codec, is_bytes: bool) -> None:
+        self.element = element
+        self.is_bytes = is_bytes
+
+    def lower(self, value: Any) -> Any:
+        if self.is_bytes:
+            return bytes(value)
+        if isinstance(value, (str, bytes, Mapping)):
+            raise errors.InvalidInput(f"expected a list, got {value!r}")
+        if hasattr(value, "tolist"):  # numpy: one C-level conversion to Python scalars
+            value = value.tolist()
+        element = self.element
+        if element is _INT or element is _FLOAT:
+            return [element.coerce(v) for v in value]  # type: ignore[attr-defined]
+        return [element.lower(v) for v in value]
+
+    def lift(self, value: Any) -> Any:
+        if isinstance(self.element, _Prim):
+            return value
+        return [self.element.lift(v) for v in value]
+
+
+class _Tuple(Codec):
+    def __init__(self, elements: list[Codec]) -> None:
+        self.elements = elements
+
+    def lower(self, value: Any) -> Any:
+        value = tuple(value)
+        if len(value) != len(self.elements):
+            raise errors.InvalidInput(f"expected {len(self.elements)} values, got {value!r}")
+        return tuple(c.lower(v) for c, v in zip(self.elements, value, strict=True))
+
+    def lift(self, value: Any) -> Any:
+        return tuple(c.lift(v) for c, v in zip(self.elements, value, strict=True))
+
+
+class _Record(Codec):
+    def __init__(self) -> None:
+        # (wit name, snake name, codec, optional); filled after construction (recursion).
+        self.fields: list[tuple[str, str, Codec, bool]] = []
+
+    def lower(self, value: Any) -> Any:
+        if isinstance(value, Record):
+            return value
+        if not isinstance(value, Mapping):
+            raise errors.InvalidInput(f"expected a mapping for a record, got {value!r}")
+        out = Record()
+        for wit_name, py_name, codec, optional in self.fields:
+            if py_name in value:
+                field = value[py_name]
+            elif wit_name in value:
+                field = value[wit_name]
+            elif optional:
+                field = None
+            else:
+                raise errors.InvalidInput(f"missing field {py_name!r}")
+            setattr(out, wit_name, codec.lower(field))
+        return out
+
+    def lift(self, value: Any) -> Any:
+        return {
+            py_name: codec.lift(getattr(value, wit_name))
+            for wit_name, py_name, codec, _ in self.fields
+        }
+
+
+class _Variant(Codec):
+    def __init__(self, tagged: bool) -> None:
+        self.tagged = tagged
+        # tag -> (payload codec or None, Python classes wasmtime-py matches the payload by)
+        self.cases: dict[str, tuple[Codec | None, tuple[type, ...]]] = {}
+
+    def lower(self, value: Any) -> Any:
+        if isinstance(value, str):
+            tag, payload = value, None
+        elif isinstance(value, Variant):
+            tag, payload = value.tag, value.payload
+        else:
+            raise errors.InvalidInput(f"expected a Variant, got {value!r}")
+        case = self.cases.get(tag)
+        if case is None:
+            raise errors.InvalidInput(f"unknown case {tag!r}: use one of {sorted(self.cases)}")
+        codec = case[0]
+        if codec is None:
+            return Variant(tag) if self.tagged else None
+        lowered = codec.lower(payload)
+        return Variant(tag, lowered) if self.tagged else lowered
+
+    def lift(self, value: Any) -> Any:
+        if self.tagged:
+            codec = self.cases[value.tag][0]
+            return Variant(value.tag, None if codec is None else codec.lift(value.payload))
+        for tag, (codec, classes) in self.cases.items():
+            if codec is None:
+                if value is None:
+                    return Variant(tag)
+            elif isinstance(value, classes):
+                return Variant(tag, codec.lift(value))
+        raise errors.DecodeError(f"no variant case holds {value!r}")
+
+
+class _Option(Codec):
+    def __init__(self, inner: Codec, tagged: bool) -> None:
+        self.inner = inner
+        self.tagged = tagged
+
+    def lower(self, value: Any) -> Any:
+        if value is None:
+            return Variant("none") if self.tagged else None
+        lowered = self.inner.lower(value)
+        return Variant("some", lowered) if self.tagged else lowered
+
+    def lift(self, value: Any) -> Any:
+        if self.tagged:
+            return None if value.tag == "none" else self.inner.lift(value.payload)
+        return None if value is None else self.inner.lift(value)
+
+
+class Result(Codec):
+    """``result<T, E>``; :meth:`lift` returns ``Variant("ok" | "err", value)``."""
+
+    def __init__(self, ok: Codec | None, err: Codec | None, tagged: bool) -> None:
+        self.variant = _Variant(tagged)
+        self.variant.cases["ok"] = (ok, ())
+        self.variant.cases["err"] = (err, ())
+        self.tagged = tagged
+        self.ok_classes: tuple[type, ...] = ()
+        self.err_classes: tuple[type, ...] = ()
+
+    def lower(self, value: Any) -> Any:  # pragma: no cover - only lifted
+        return self.variant.lower(value)
+
+    def lift(self, value: Any) -> Any:
+        if self.tagged:
+            return self.variant.lift(value)
+        ok, err = self.variant.cases["ok"][0], self.variant.cases["err"][0]
+        if err is not None and isinstance(value, self.err_classes):
+            return Variant("err", err.lift(value))
+        if err is None and value is None and ok is not None:
+            return Variant("err")
+        return Variant("ok", None if ok is None else ok.lift(value))
+
+
+def _classes(ty: t.ValType | None) -> tuple[type, ...]:
+    found: set[type] = set()
+    if ty is None:
+        found.add(object)
+    else:
+        ty.add_classes(found)
+    return tuple(found)
+
+
+def compile_type(ty: t.ValType) -> Codec:
+    """The codec of one WIT type (as wasmtime-py describes it)."""
+    if isinstance(ty, t.Bool):
+        return _BOOL
+    if isinstance(ty, (t.S8, t.S16, t.S32, t.S64, t.U8, t.U16, t.U32, t.U64)):
+        return _INT
+    if isinstance(ty, (t.F32, t.F64)):
+        return _FLOAT
+    if isinstance(ty, (t.String, t.Char)):
+        return _STRING
+    if isinstance(ty, t.EnumType):
+        return _Enum(ty.names)
+    if isinstance(ty, t.ListType):
+        return _List(compile_type(ty.element), ty._is_bytes())
+    if isinstance(ty, t.TupleType):
+        return _Tuple([compile_type(e) for e in ty.elements])
+    if isinstance(ty, t.RecordType):
+        record = _Record()
+        for name, field in ty.fields:
+            record.fields.append(
+                (name, _snake(name), compile_type(field), isinstance(field, t.OptionType))
+            )
+        return record
+    if isinstance(ty, t.OptionType):
+        return _Option(compile_type(ty.payload), ty._tagged())
+    if isinstance(ty, t.ResultType):
+        ok, err = ty.ok, ty.err
+        result = Result(
+            None if ok is None else compile_type(ok),
+            None if err is None else compile_type(err),
+            ty._tagged(),
+        )
+        result.ok_classes, result.err_classes = _classes(ok), _classes(err)
+        return result
+    if isinstance(ty, t.VariantType):
+        variant = _Variant(ty._tagged())
+        for name, payload in ty.cases:
+            variant.cases[name] = (
+                None if payload is None else compile_type(payload),
+                _classes(payload),
+            )
+        return variant
+    if isinstance(ty, t.FlagsType):
+        return _Prim(set, "a set of flag names")
+    raise errors.RuntimeFailure(f"unsupported WIT type {ty!r}")
+
+
+class Function:
+    """One export: lowers its arguments and lifts its result."""
+
+    def __init__(self, name: str, ty: t.FuncType) -> None:
+        self.name = name
+        self.params = [(_snake(n), compile_type(p)) for n, p in ty.params]
+        result = ty.result
+        self.result = None if result is None else compile_type(result)
+
+    def lower(self, args: tuple[Any, ...]) -> list[Any]:
+        if len(args) != len(self.params):
+            raise TypeError(f"{self.name} takes {len(self.params)} arguments, got {len(args)}")
+        out = []
+        for (param, codec), arg in zip(self.params, args, strict=True):
+            try:
+                out.append(codec.lower(arg))
+            except errors.InvalidInput as e:
+                raise errors.InvalidInput(f"{self.name}: {param}: {e}") from None
+        return out
