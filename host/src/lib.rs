@@ -8,6 +8,7 @@ mod bindings;
 mod cache;
 mod client;
 mod error;
+mod outbound;
 mod runtime;
 pub mod types;
 

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use http_body_util::BodyExt;
 use tokio::sync::Semaphore;
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{
@@ -21,12 +20,13 @@ use wasmtime_wasi_http::{
 use crate::bindings::{Retriever, RetrieverPre};
 use crate::cache;
 use crate::error::{Error, Result};
+use crate::outbound::ConnectionPool;
 
 /// The component, built by `build.rs` and embedded in this binary.
 pub const COMPONENT_WASM: &[u8] = include_bytes!(env!("QDRANT_COMPONENT_WASM"));
 
 /// The only place the component may send requests: scheme, host and port.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
     scheme: String,
     host: String,
@@ -44,6 +44,18 @@ impl Origin {
                 "`{url}` needs an http:// or https:// scheme and a host"
             ))
         })
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.scheme == "https"
     }
 
     fn of_uri(uri: &http::Uri) -> Option<Self> {
@@ -65,9 +77,11 @@ impl Origin {
     }
 }
 
-/// Denies every request outside the allowed origin (fail closed), sends the rest.
+/// Denies every request outside the allowed origin (fail closed), sends the rest over
+/// pooled connections.
 struct OriginPolicy {
     allowed: Origin,
+    pool: Arc<ConnectionPool>,
 }
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
@@ -84,12 +98,12 @@ impl WasiHttpHooks for OriginPolicy {
             tracing::warn!(uri = %request.uri(), "denied a request outside the allowed origin");
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
+        let pool = self.pool.clone();
+        let origin = self.allowed.clone();
         Box::new(async move {
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as IoFuture,
-            ))
+            let response = pool.send(origin, request, options).await?;
+            // The connection is driven by its own task, not by this future.
+            Ok((response, Box::new(async { Ok(()) }) as IoFuture))
         })
     }
 }
@@ -155,6 +169,7 @@ pub struct Runtime {
     engine: Engine,
     pre: RetrieverPre<HostState>,
     slots: Semaphore,
+    pool: Arc<ConnectionPool>,
     /// Whether the compiled component came from the on-disk cache.
     pub loaded_from_cache: bool,
 }
@@ -183,6 +198,7 @@ impl Runtime {
             engine,
             pre,
             slots: Semaphore::new(MAX_CONCURRENT_INSTANCES as usize),
+            pool: Arc::default(),
             loaded_from_cache,
         })
     }
@@ -205,6 +221,7 @@ impl Runtime {
             http: WasiHttpCtx::new(),
             policy: OriginPolicy {
                 allowed: allowed.clone(),
+                pool: self.pool.clone(),
             },
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
@@ -266,7 +283,7 @@ fn start_epoch_ticker(engine: &Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::Empty;
+    use http_body_util::{BodyExt, Empty};
 
     fn request_to(uri: &str) -> http::Request<WasiBody> {
         let body = Empty::<bytes::Bytes>::new()
@@ -279,6 +296,7 @@ mod tests {
     async fn the_hook_denies_every_other_origin() {
         let mut policy = OriginPolicy {
             allowed: Origin::of_url("http://127.0.0.1:6333").unwrap(),
+            pool: Arc::default(),
         };
         for uri in [
             "http://127.0.0.1:6334/collections",

@@ -212,3 +212,71 @@ async fn a_stalled_server_times_out() {
     assert_eq!(server.requests(), 2, "a read timed out is retried once");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
+
+/// A keep-alive server: answers every request on a connection with `EXISTS`; after
+/// `per_connection` answers it closes the connection without saying so. Counts accepts.
+async fn keep_alive_server(per_connection: usize) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                for _ in 0..per_connection {
+                    if !read_request(&mut stream).await {
+                        return;
+                    }
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        EXISTS.len()
+                    );
+                    let _ = stream.write_all(head.as_bytes()).await;
+                    let _ = stream.write_all(EXISTS.as_bytes()).await;
+                }
+            });
+        }
+    });
+    (url, accepted)
+}
+
+#[tokio::test]
+async fn connections_are_reused_across_calls() {
+    let (url, accepted) = keep_alive_server(usize::MAX).await;
+    let client = QdrantClient::new(&url, None).await.unwrap();
+    for _ in 0..10 {
+        assert!(client.collection_exists("c").await.unwrap());
+    }
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "one connection for ten calls"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_closed_by_the_server_is_replaced_transparently() {
+    // Every connection serves one answer, then the server drops it silently: each pooled
+    // connection is stale by the next call, which must reconnect without an error, even
+    // for a create (never retried by the component).
+    let (url, accepted) = keep_alive_server(1).await;
+    let client = QdrantClient::new(&url, None)
+        .await
+        .unwrap()
+        .with_retry(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        });
+    for i in 0..10 {
+        assert!(client.collection_exists("c").await.unwrap());
+        // Half the time the close has reached the pooled connection before the next call
+        // (it is discarded), half the time not (the send fails and is redone).
+        if i % 2 == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    // The server answers anything with a Qdrant envelope, which a create accepts.
+    client.create_collection("c", 4, "Dot").await.unwrap();
+    assert_eq!(accepted.load(Ordering::SeqCst), 11);
+}

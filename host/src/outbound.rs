@@ -1,0 +1,326 @@
+//! Outbound HTTP for the component: keep-alive connections pooled per origin, HTTP/1.1, and
+//! HTTP/2 when a TLS server offers it (ALPN), with rustls and the webpki roots for https.
+//!
+//! wasmtime-wasi-http's default sender opens a connection per request; a retriever makes
+//! many small requests to one server, so reusing connections saves a TCP (and TLS)
+//! handshake on every call. Idle connections are dropped before Qdrant's 5 s idle close.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body::{Body, Frame};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::{http1, http2};
+use tokio::net::TcpStream;
+use wasmtime_wasi_http::io::TokioIo;
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
+
+use crate::runtime::Origin;
+
+/// Pooled connections idle longer than this are closed (Qdrant closes after 5 s).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(4);
+/// Idle HTTP/1.1 connections kept per origin.
+const MAX_IDLE_PER_ORIGIN: usize = 64;
+/// Used when the guest sets no timeout (wstd always does).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+enum Sender {
+    Http1(http1::SendRequest<Full<Bytes>>),
+    Http2(http2::SendRequest<Full<Bytes>>),
+}
+
+#[derive(Default)]
+struct Idle {
+    http1: Vec<(http1::SendRequest<Full<Bytes>>, Instant)>,
+    /// One multiplexed connection serves every request.
+    http2: Option<http2::SendRequest<Full<Bytes>>>,
+}
+
+/// Connections by origin, shared by every store of the process.
+#[derive(Default)]
+pub struct ConnectionPool {
+    idle: Mutex<HashMap<Origin, Idle>>,
+}
+
+impl ConnectionPool {
+    /// Sends `request` (already checked against the origin policy) and returns the response
+    /// with a body that enforces the between-bytes timeout and returns the connection to
+    /// the pool when fully read.
+    pub async fn send(
+        self: Arc<Self>,
+        origin: Origin,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+    ) -> Result<http::Response<WasiBody>, HttpError> {
+        let timeouts = Timeouts::from(options);
+        let (parts, body) = request.into_parts();
+        // Buffered, so a request on a connection the server had just closed can be resent.
+        let body = body.collect().await?.to_bytes();
+        let mut parts = parts;
+        parts.uri = http::Uri::builder()
+            .path_and_query(parts.uri.path_and_query().map_or("/", |p| p.as_str()))
+            .build()
+            .map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        let rebuild = || http::Request::from_parts(parts.clone(), Full::new(body.clone()));
+
+        if let Some(sender) = self.take(&origin) {
+            match send_on(sender, rebuild(), timeouts.first_byte).await {
+                Ok((response, sender)) => return Ok(self.wrap(origin, response, sender, timeouts)),
+                // A stale keep-alive connection fails before any answer: use a fresh one.
+                Err(SendError::BeforeResponse(e)) => {
+                    tracing::debug!("pooled connection failed ({e}), reconnecting");
+                }
+                Err(SendError::Fatal(e)) => return Err(e),
+            }
+        }
+        let sender = connect(&origin, timeouts.connect).await?;
+        match send_on(sender, rebuild(), timeouts.first_byte).await {
+            Ok((response, sender)) => Ok(self.wrap(origin, response, sender, timeouts)),
+            Err(SendError::BeforeResponse(e) | SendError::Fatal(e)) => Err(e),
+        }
+    }
+
+    fn take(&self, origin: &Origin) -> Option<Sender> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = idle.get_mut(origin)?;
+        if let Some(h2) = &entry.http2 {
+            if !h2.is_closed() {
+                return Some(Sender::Http2(h2.clone()));
+            }
+            entry.http2 = None;
+        }
+        while let Some((sender, since)) = entry.http1.pop() {
+            if since.elapsed() < IDLE_TIMEOUT && sender.is_ready() {
+                return Some(Sender::Http1(sender));
+            }
+        }
+        None
+    }
+
+    fn give_back(&self, origin: Origin, sender: Sender) {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = idle.entry(origin).or_default();
+        match sender {
+            Sender::Http2(h2) => entry.http2 = Some(h2),
+            Sender::Http1(h1) => {
+                entry
+                    .http1
+                    .retain(|(s, since)| since.elapsed() < IDLE_TIMEOUT && !s.is_closed());
+                if entry.http1.len() < MAX_IDLE_PER_ORIGIN {
+                    entry.http1.push((h1, Instant::now()));
+                }
+            }
+        }
+    }
+
+    fn wrap(
+        self: Arc<Self>,
+        origin: Origin,
+        response: http::Response<hyper::body::Incoming>,
+        sender: Sender,
+        timeouts: Timeouts,
+    ) -> http::Response<WasiBody> {
+        // HTTP/2 multiplexes: the connection is free again at once.
+        let sender = match sender {
+            Sender::Http2(h2) => {
+                self.give_back(origin.clone(), Sender::Http2(h2));
+                None
+            }
+            http1 => Some(http1),
+        };
+        let mut between = tokio::time::interval(timeouts.between_bytes);
+        between.reset();
+        response.map(|incoming| {
+            PooledBody {
+                incoming,
+                between,
+                release: sender.map(|s| (self, origin, s)),
+            }
+            .boxed_unsync()
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Timeouts {
+    connect: Duration,
+    first_byte: Duration,
+    between_bytes: Duration,
+}
+
+impl From<Option<RequestOptions>> for Timeouts {
+    fn from(options: Option<RequestOptions>) -> Self {
+        let o = options.unwrap_or_default();
+        // tokio's interval panics on zero.
+        let nonzero =
+            |d: Option<Duration>| d.unwrap_or(DEFAULT_TIMEOUT).max(Duration::from_nanos(1));
+        Timeouts {
+            connect: nonzero(o.connect_timeout),
+            first_byte: nonzero(o.first_byte_timeout),
+            between_bytes: nonzero(o.between_bytes_timeout),
+        }
+    }
+}
+
+enum SendError {
+    /// No byte of an answer arrived: safe to resend on a fresh connection.
+    BeforeResponse(HttpError),
+    Fatal(HttpError),
+}
+
+async fn send_on(
+    sender: Sender,
+    request: http::Request<Full<Bytes>>,
+    first_byte: Duration,
+) -> Result<(http::Response<hyper::body::Incoming>, Sender), SendError> {
+    let sent = match sender {
+        Sender::Http1(mut h1) => {
+            let response = tokio::time::timeout(first_byte, h1.send_request(request)).await;
+            response.map(|r| r.map(|r| (r, Sender::Http1(h1))))
+        }
+        Sender::Http2(mut h2) => {
+            let response = tokio::time::timeout(first_byte, h2.send_request(request)).await;
+            response.map(|r| r.map(|r| (r, Sender::Http2(h2))))
+        }
+    };
+    match sent {
+        Err(_elapsed) => Err(SendError::Fatal(HttpError::ConnectionReadTimeout)),
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(e)) if e.is_canceled() || e.is_closed() || e.is_incomplete_message() => {
+            Err(SendError::BeforeResponse(HttpError::from(e)))
+        }
+        Ok(Err(e)) => Err(SendError::Fatal(HttpError::from(e))),
+    }
+}
+
+/// A new connection: TCP, then TLS for https (offering h2 and http/1.1), then the handshake.
+async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError> {
+    let connecting = async {
+        let tcp = TcpStream::connect((origin.host(), origin.port()))
+            .await
+            .map_err(HttpError::Connect)?;
+        let _ = tcp.set_nodelay(true);
+        if !origin.is_https() {
+            let (sender, connection) = http1::handshake(TokioIo::new(tcp)).await?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            return Ok(Sender::Http1(sender));
+        }
+        let name = rustls::pki_types::ServerName::try_from(origin.host().to_owned())
+            .map_err(|e| HttpError::Tls(std::io::Error::other(e)))?;
+        let tls = tokio_rustls::TlsConnector::from(tls_config())
+            .connect(name, tcp)
+            .await
+            .map_err(HttpError::Tls)?;
+        if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+            let (sender, connection) = http2::handshake(TokioExecutor, TokioIo::new(tls)).await?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            Ok(Sender::Http2(sender))
+        } else {
+            let (sender, connection) = http1::handshake(TokioIo::new(tls)).await?;
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            Ok(Sender::Http1(sender))
+        }
+    };
+    tokio::time::timeout(timeout, connecting)
+        .await
+        .map_err(|_| HttpError::ConnectionTimeout)?
+}
+
+/// One TLS configuration for the process: webpki roots, h2 preferred.
+fn tls_config() -> Arc<rustls::ClientConfig> {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let roots = rustls::RootCertStore {
+                roots: webpki_roots::TLS_SERVER_ROOTS.into(),
+            };
+            let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            Arc::new(config)
+        })
+        .clone()
+}
+
+#[derive(Clone, Copy)]
+struct TokioExecutor;
+
+impl<F> hyper::rt::Executor<F> for TokioExecutor
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, future: F) {
+        tokio::spawn(future);
+    }
+}
+
+/// A response body that times out between frames and, once read to the end, hands its
+/// HTTP/1.1 connection back to the pool.
+struct PooledBody {
+    incoming: hyper::body::Incoming,
+    between: tokio::time::Interval,
+    release: Option<(Arc<ConnectionPool>, Origin, Sender)>,
+}
+
+impl Body for PooledBody {
+    type Data = Bytes;
+    type Error = HttpError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, HttpError>>> {
+        match Pin::new(&mut self.incoming).poll_frame(cx) {
+            Poll::Ready(None) => {
+                if let Some((pool, origin, sender)) = self.release.take() {
+                    pool.give_back(origin, sender);
+                }
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(e))) => {
+                // A broken connection is never reused.
+                self.release = None;
+                Poll::Ready(Some(Err(HttpError::from(e))))
+            }
+            Poll::Ready(Some(Ok(frame))) => {
+                self.between.reset();
+                // The reader may stop at the last frame without polling for the end.
+                if self.incoming.is_end_stream()
+                    && let Some((pool, origin, sender)) = self.release.take()
+                {
+                    pool.give_back(origin, sender);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Pending => {
+                ready!(self.between.poll_tick(cx));
+                self.release = None;
+                Poll::Ready(Some(Err(HttpError::ConnectionReadTimeout)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.incoming.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.incoming.size_hint()
+    }
+}
