@@ -93,6 +93,7 @@ impl std::fmt::Debug for QdrantClient {
 macro_rules! call {
     ($self:ident, $method:ident ( $($arg:expr),* )) => {{
         let config = &$self.config;
+        let started = std::time::Instant::now();
         let outcome = $self
             .runtime
             .with_instance(
@@ -105,8 +106,16 @@ macro_rules! call {
                         .await?)
                 },
             )
-            .await?;
-        outcome.map_err(Error::from)
+            .await
+            .and_then(|outcome| outcome.map_err(Error::from));
+        // The operation and its outcome, never the configuration (it holds the api-key).
+        let operation = stringify!($method).trim_start_matches("call_");
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        match &outcome {
+            Ok(_) => tracing::debug!(operation, elapsed_us, "ok"),
+            Err(e) => tracing::info!(operation, elapsed_us, error = %e, "failed"),
+        }
+        outcome
     }};
 }
 
@@ -133,6 +142,13 @@ impl QdrantClient {
             config: Arc::new(config),
             limits: Limits::default(),
         })
+    }
+
+    /// A client for `QDRANT_URL` (default `http://localhost:6333`) with `QDRANT_API_KEY`;
+    /// see [`crate::Settings`] for the other variables.
+    pub async fn from_env() -> Result<Self> {
+        let settings = crate::Settings::from_env()?;
+        Self::new(&settings.url, settings.api_key.as_deref()).await
     }
 
     fn configure(mut self, change: impl FnOnce(&mut types::Config)) -> Self {

@@ -10,9 +10,11 @@ mod client;
 mod error;
 mod outbound;
 mod runtime;
+mod settings;
 pub mod types;
 
 pub use client::{QdrantClient, SearchFilter, SearchResult, ServerInfo, VectorPoint};
 pub use error::{Error, Result};
 pub use qdrant_embedded as embedded;
 pub use runtime::{COMPONENT_WASM, Limits, MAX_CONCURRENT_INSTANCES, MAX_MEMORY_BYTES};
+pub use settings::Settings;

@@ -57,6 +57,27 @@ impl ConnectionPool {
         options: Option<RequestOptions>,
     ) -> Result<http::Response<WasiBody>, HttpError> {
         let timeouts = Timeouts::from(options);
+        let started = Instant::now();
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let sent = self.send_buffered(origin, request, timeouts).await;
+        // Each attempt of the component's retries shows up here; headers are never logged.
+        match &sent {
+            Ok(response) => tracing::debug!(
+                %method, path, status = response.status().as_u16(),
+                elapsed_us = started.elapsed().as_micros() as u64, "http"
+            ),
+            Err(e) => tracing::debug!(%method, path, error = %e, "http failed"),
+        }
+        sent
+    }
+
+    async fn send_buffered(
+        self: Arc<Self>,
+        origin: Origin,
+        request: http::Request<WasiBody>,
+        timeouts: Timeouts,
+    ) -> Result<http::Response<WasiBody>, HttpError> {
         let (parts, body) = request.into_parts();
         // Buffered, so a request on a connection the server had just closed can be resent.
         let body = body.collect().await?.to_bytes();
