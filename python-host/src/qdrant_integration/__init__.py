@@ -9,7 +9,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import errors
-from .client import QdrantClient, ScoredPoint
+from .client import (
+    Alias,
+    BinaryQuantization,
+    CollectionInfo,
+    HnswConfig,
+    Point,
+    Prefetch,
+    ProductQuantization,
+    QdrantClient,
+    QueryRequest,
+    RetryPolicy,
+    ScalarQuantization,
+    ScoredPoint,
+    ScrollPage,
+    Snapshot,
+    SparseVector,
+    SparseVectorParams,
+    UpdateResult,
+    VectorParams,
+)
 from .embedded import EmbeddedQdrant
 from .embeddings import MiniLMEmbedder
 from .errors import QdrantError
@@ -18,12 +37,28 @@ if TYPE_CHECKING:
     from .dspy_rm import QdrantRM
 
 __all__ = [
+    "Alias",
+    "BinaryQuantization",
+    "CollectionInfo",
     "EmbeddedQdrant",
+    "HnswConfig",
     "MiniLMEmbedder",
+    "Point",
+    "Prefetch",
+    "ProductQuantization",
     "QdrantClient",
     "QdrantError",
     "QdrantRM",
+    "QueryRequest",
+    "RetryPolicy",
+    "ScalarQuantization",
     "ScoredPoint",
+    "ScrollPage",
+    "Snapshot",
+    "SparseVector",
+    "SparseVectorParams",
+    "UpdateResult",
+    "VectorParams",
     "errors",
 ]
 
