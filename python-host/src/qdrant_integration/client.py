@@ -921,19 +921,50 @@ class QdrantClient:
 
     # -- queries ------------------------------------------------------------------------
 
-    def query(self, collection: str, query: Any = None, **options: Any) -> list[ScoredPoint]:
+    def query(
+        self,
+        collection: str,
+        query: Any = None,
+        *,
+        using: str | None = None,
+        prefetch: Sequence[Prefetch | Mapping[str, Any]] = (),
+        fusion: str | None = None,
+        filter: Mapping[str, Any] | str | None = None,
+        must: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        limit: int = 10,
+        offset: int = 0,
+        score_threshold: float | None = None,
+        with_payload: Any = True,
+        with_vectors: Any = False,
+        hnsw_ef: int | None = None,
+        exact: bool = False,
+    ) -> list[ScoredPoint]:
         """The Query API, best first.
 
         ``query`` is a dense vector, a sparse vector (:class:`SparseVector` or ``(indices,
-        values)``) or a point id (nearest to that point's stored vector). Options (see
-        :class:`QueryRequest`): ``using`` (vector name), ``prefetch`` (a list of
-        :class:`Prefetch` or dicts) with ``fusion="rrf"|"dbsf"`` instead of ``query``,
+        values)``) or a point id (nearest to that point's stored vector). ``using`` names
+        the vector; ``prefetch`` (a list of :class:`Prefetch` or dicts) with
+        ``fusion="rrf"|"dbsf"`` instead of ``query`` fuses first stages;
         ``filter`` (a Qdrant filter as dict or JSON) or ``must`` (exact keyword matches),
         ``limit``, ``offset``, ``score_threshold``, ``with_payload`` (``True``/``False``,
         a list of keys, ``{"exclude": [...]}``), ``with_vectors`` (``True``/``False``/
         names), ``hnsw_ef``, ``exact``.
         """
-        request = QueryRequest(query=query, **options)
+        request = QueryRequest(
+            query=query,
+            using=using,
+            prefetch=prefetch,
+            fusion=fusion,
+            filter=filter,
+            must=must,
+            limit=limit,
+            offset=offset,
+            score_threshold=score_threshold,
+            with_payload=with_payload,
+            with_vectors=with_vectors,
+            hnsw_ef=hnsw_ef,
+            exact=exact,
+        )
         points = self._call("query", collection, _query_request(request))
         return [_scored(p) for p in points]
 
