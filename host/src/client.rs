@@ -632,3 +632,25 @@ impl TryFrom<types::ScoredPoint> for SearchResult {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client is shared across tokio tasks by cloning; the compiler checks it may be.
+    #[test]
+    fn client_is_clone_send_and_sync() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<QdrantClient>();
+    }
+
+    #[test]
+    fn distances_parse_in_any_case_and_unknown_ones_are_named() {
+        assert_eq!(parse_distance("COSINE").unwrap(), types::Distance::Cosine);
+        assert_eq!(parse_distance("euclidean").unwrap(), types::Distance::Euclid);
+        let Err(Error::InvalidInput(message)) = parse_distance("hamming") else {
+            panic!("hamming accepted");
+        };
+        assert!(message.contains("hamming"));
+    }
+}
