@@ -1,35 +1,85 @@
-//! `qdrant-integration`: the seed's demo, a health check, and the embedded engine as a server.
+//! `qdrant-integration`: collections, ingest, search and snapshots from the command line, a
+//! health check, the embedded engine as a server, and the seed's demo.
+
+mod cli;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use cli::collections::CollectionsCommand;
+use cli::ingest::IngestArgs;
+use cli::search::SearchArgs;
+use cli::snapshot::SnapshotCommand;
+use cli::{CliResult, Connection, EXIT_FAILED, EXIT_UNREACHABLE, Failure};
 use qdrant_integration::embedded::{EmbeddedServer, Options};
-use qdrant_integration::{QdrantClient, SearchFilter, VectorPoint};
+use qdrant_integration::{Error, QdrantClient, SearchFilter, VectorPoint};
 use serde_json::json;
 
+const AFTER_HELP: &str = concat!(
+    "\
+Examples:
+  qdrant-integration health-check --url http://localhost:6333
+  qdrant-integration collections create documents --size 384
+  qdrant-integration ingest points.jsonl --collection documents --create
+  echo '[0.1, 0.2, 0.3]' | qdrant-integration search --collection documents --limit 5
+  qdrant-integration snapshot create --collection documents
+  qdrant-integration serve-embedded --port 6333 --data ./qdrant-data
+
+Without a subcommand, runs the seed's demo (against the embedded engine when QDRANT_URL is
+unset). `qdrant-integration <command> --help` shows each command's options and examples.
+
+",
+    cli::exit_codes_help!()
+);
+
 #[derive(Parser)]
-#[command(version, about = "Qdrant through a sandboxed WebAssembly component")]
+#[command(
+    version,
+    about = "Qdrant through a sandboxed WebAssembly component",
+    after_help = AFTER_HELP
+)]
 struct Cli {
     /// Same as the `health-check` subcommand.
     #[arg(long)]
     health_check: bool,
-    /// Qdrant REST URL. Without it, the demo starts the embedded engine.
+    /// Qdrant REST URL [default: http://localhost:6333]. Without it, the demo starts the
+    /// embedded engine.
     #[arg(long, env = "QDRANT_URL", global = true)]
     url: Option<String>,
     /// Sent as `api-key` (Qdrant Cloud).
     #[arg(long, env = "QDRANT_API_KEY", global = true, hide_env_values = true)]
     api_key: Option<String>,
+    /// Give up on a request (connect, or wait for an answer) after this many seconds.
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the server's status; exit 1 when it is down or rejects us.
+    /// Print the server's status: exit 0 when up, 3 when unreachable, 1 when it rejects us.
     HealthCheck,
+    /// List, create, delete and inspect collections.
+    #[command(subcommand)]
+    Collections(CollectionsCommand),
+    /// Upsert points from a JSONL file (or stdin), in batches, with a progress bar.
+    #[command(after_help = cli::ingest::AFTER_HELP)]
+    Ingest(IngestArgs),
+    /// The nearest points to a query vector, as a table or JSON.
+    #[command(after_help = cli::search::AFTER_HELP)]
+    Search(SearchArgs),
+    /// Create, list, restore and delete a collection's snapshots.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
     /// Run the Qdrant-compatible embedded engine until Ctrl-C.
+    #[command(
+        after_help = "Example:\n  qdrant-integration serve-embedded --port 0 --data ./qdrant-data\n\n\
+                      Prints `listening on URL` once it serves."
+    )]
     ServeEmbedded {
         #[arg(long, default_value = "127.0.0.1")]
         host: std::net::IpAddr,
@@ -53,38 +103,68 @@ enum Command {
 
 const DEFAULT_URL: &str = "http://localhost:6333";
 
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let seconds: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !(seconds > 0.0 && seconds.is_finite()) {
+        return Err("expected a positive number of seconds".into());
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let api_key = cli.api_key.as_deref().filter(|k| !k.is_empty());
+    let api_key = cli.api_key.filter(|k| !k.is_empty());
+    let connection = Connection {
+        url: cli.url.clone().unwrap_or_else(|| DEFAULT_URL.to_owned()),
+        api_key: api_key.clone(),
+        timeout: cli.timeout,
+    };
     let command = if cli.health_check {
         Command::HealthCheck
     } else {
         cli.command.unwrap_or(Command::Demo)
     };
-    let outcome = match command {
-        Command::HealthCheck => {
-            health_check(cli.url.as_deref().unwrap_or(DEFAULT_URL), api_key).await
-        }
+    let outcome: CliResult<ExitCode> = match command {
+        Command::HealthCheck => health_check(&connection).await,
+        Command::Collections(command) => cli::collections::run(&connection, command)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Ingest(args) => cli::ingest::run(&connection, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Search(args) => cli::search::run(&connection, args)
+            .await
+            .map(|()| ExitCode::SUCCESS),
+        Command::Snapshot(command) => cli::snapshot::run(&connection, command)
+            .await
+            .map(|()| ExitCode::SUCCESS),
         Command::ServeEmbedded {
             host,
             port,
             data,
             require_api_key,
-        } => serve(SocketAddr::new(host, port), data, require_api_key).await,
-        Command::Demo => demo(cli.url.as_deref(), api_key).await,
+        } => serve(SocketAddr::new(host, port), data, require_api_key)
+            .await
+            .map_err(Failure::from),
+        Command::Demo => demo(cli.url.as_deref(), api_key.as_deref())
+            .await
+            .map_err(Failure::from),
     };
     match outcome {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            failure.exit_code()
         }
     }
 }
 
-async fn health_check(url: &str, api_key: Option<&str>) -> anyhow::Result<ExitCode> {
-    let client = QdrantClient::new(url, api_key).await?;
+async fn health_check(connection: &Connection) -> CliResult<ExitCode> {
+    let url = connection.url.as_str();
+    let client = connection.connect().await?.client;
     match client.server_info().await {
         Ok(info) => {
             let component = if client.component_loaded_from_cache() {
@@ -100,7 +180,11 @@ async fn health_check(url: &str, api_key: Option<&str>) -> anyhow::Result<ExitCo
         }
         Err(e) => {
             println!("down: {url}: {e}");
-            Ok(ExitCode::FAILURE)
+            let code = match e {
+                Error::Connection(_) | Error::Timeout(_) => EXIT_UNREACHABLE,
+                _ => EXIT_FAILED,
+            };
+            Ok(ExitCode::from(code))
         }
     }
 }
