@@ -3,9 +3,21 @@
 Only this module touches wasmtime. The component is the `retriever-hosted` build: it has
 deny-all WASI (no files, environment or sockets) and no wasi:http; its only way out is
 the `http-transport` import, implemented in :mod:`._transport`, which allows the client's
-Qdrant origin only. A wasmtime Store is not thread-safe, and wasmtime-py 50 keeps
-module-level state while lowering values, so calls are serialised by one lock; each client
-owns its store, which is rebuilt after a trap.
+Qdrant origin only.
+
+Limits: each store has a memory cap (``Store.set_limits``) and each call a deadline:
+epoch interruption for CPU (a daemon thread ticks the engine's epoch every 10 ms; the
+store's deadline is set before each call), and for I/O the transport's connect/read
+timeouts, cut to what is left of the call's budget (a spent budget fails the next request
+with a timeout instead of sending it). A trap (memory, deadline, a guest panic) discards
+that store; the next call instantiates a fresh one.
+
+Threads: a wasmtime Store is not thread-safe, and wasmtime-py 50 keeps module-level
+state while converting values (``case_test_cache``, ``LAST_EXCEPTION``), so every
+wasmtime-py operation runs under one process-wide lock. The lock is released while the
+transport waits on the network (no wasmtime-py state is touched then), and each client
+keeps a pool of stores, one per concurrent call: many threads (or ``asyncio`` tasks, via
+worker threads) calling one client overlap their network waits.
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from __future__ import annotations
 import base64
 import os
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,7 +34,7 @@ import numpy as np
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, Linker, Record
 
-from . import _transport, _wit, errors
+from . import _fastcall, _transport, _wit, errors
 
 INTERFACE = "qdrant:retriever/client@0.1.0"
 TRANSPORT = "qdrant:retriever/http-transport@0.1.0"
@@ -58,7 +71,18 @@ FUNCTIONS = (
     "recover-snapshot",
 )
 
-_CALL_LOCK = threading.RLock()
+#: Serialises every use of wasmtime-py (see the module docstring); released during I/O.
+_CALL_LOCK = threading.Lock()
+_RUNTIME_LOCK = threading.Lock()
+
+#: Default per-store memory cap and per-call deadline (as the Rust host).
+DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
+DEFAULT_CALL_TIMEOUT = 120.0
+#: The epoch ticks every this many seconds.
+EPOCH_SECONDS = 0.01
+#: The CPU deadline trails the I/O deadline a little, so that a call whose last request
+#: timed out reports the transport's timeout instead of trapping.
+_EPOCH_GRACE = 0.25
 
 
 def component_path() -> Path:
@@ -74,16 +98,35 @@ def component_path() -> Path:
     return path
 
 
+def _send(_store: object, request: Record) -> Any:
+    """The ``http-transport.send`` import: the network wait runs without the call lock."""
+    _CALL_LOCK.release()
+    try:
+        return _transport.send(_store, request)
+    finally:
+        _CALL_LOCK.acquire()
+
+
+def _ticker(engine: Engine) -> None:
+    while True:
+        time.sleep(EPOCH_SECONDS)
+        engine.increment_epoch()
+
+
 class _Runtime:
     """Engine, compiled component and linker: immutable, shared by every store."""
 
     def __init__(self) -> None:
-        self.engine = Engine(Config())
+        config = Config()
+        config.epoch_interruption = True
+        self.engine = Engine(config)
         self.component = Component.from_file(self.engine, str(component_path()))
         self.linker = Linker(self.engine)
         self.linker.add_wasip2()
+        imports = self.component.type.imports(self.engine)
+        send_type = imports[TRANSPORT].ty.exports(self.engine)["send"].ty
         with self.linker.root() as root, root.add_instance(TRANSPORT) as transport:
-            transport.add_func("send", _transport.send)
+            _fastcall.host_func(transport, "send", _fastcall.Signature(send_type), _send)
         interface = self.component.get_export_index(INTERFACE)
         if interface is None:
             raise errors.RuntimeFailure(f"the component does not export {INTERFACE}")
@@ -94,8 +137,13 @@ class _Runtime:
         self.functions = {
             name: self.component.get_export_index(name, interface) for name in FUNCTIONS
         }
-        # Codecs between plain Python values and wasmtime-py's, compiled once per process.
+        # Frozen wasmtime types and codecs between plain Python values and wasmtime-py's,
+        # compiled once per process.
+        self.signatures = {name: _fastcall.Signature(types[name].ty) for name in FUNCTIONS}
         self.codecs = {name: _wit.Function(name, types[name].ty) for name in FUNCTIONS}
+        threading.Thread(
+            target=_ticker, args=(self.engine,), name="qdrant-integration-epoch", daemon=True
+        ).start()
 
 
 _runtime: _Runtime | None = None
@@ -103,45 +151,74 @@ _runtime: _Runtime | None = None
 
 def runtime() -> _Runtime:
     global _runtime
-    with _CALL_LOCK:
-        if _runtime is None:
-            _runtime = _Runtime()
-        return _runtime
+    if _runtime is None:
+        with _RUNTIME_LOCK:
+            if _runtime is None:
+                with _CALL_LOCK:
+                    _runtime = _Runtime()
+    return _runtime
+
+
+class _Sandbox:
+    """One store and instance of the component."""
+
+    def __init__(self, rt: _Runtime, memory_limit: int) -> None:
+        store = Store(rt.engine)
+        store.set_limits(memory_size=memory_limit)
+        # Deny-all WASI: no arguments, environment, preopened directories or sockets.
+        store.set_wasi(WasiConfig())
+        store.set_epoch_deadline(int(60 / EPOCH_SECONDS))
+        instance = rt.linker.instantiate(store, rt.component)
+        self.store = store
+        self.funcs = {name: instance.get_func(store, idx) for name, idx in rt.functions.items()}
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MiB"
 
 
 class Instance:
-    """One store and instance of the component, allowed to reach ``url``'s origin only;
-    replaced after a trap."""
+    """The sandboxes of one client, allowed to reach ``url``'s origin only: a pool of
+    stores (one per concurrent call), each replaced after a trap."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
+    ) -> None:
         self._origin = _transport.Origin.of_url(url)
-        self._store: Store | None = None
-        self._funcs: dict[str, Any] = {}
+        self.memory_limit = int(memory_limit)
+        self.call_timeout = float(call_timeout)
+        self._idle: list[_Sandbox] = []
+        self._pool_lock = threading.Lock()
 
-    def _ensure(self) -> None:
-        if self._store is not None:
-            return
-        rt = runtime()
-        store = Store(rt.engine)
-        # Deny-all WASI: no arguments, environment, preopened directories or sockets.
-        store.set_wasi(WasiConfig())
-        instance = rt.linker.instantiate(store, rt.component)
-        self._funcs = {name: instance.get_func(store, idx) for name, idx in rt.functions.items()}
-        self._store = store
+    def _take(self, rt: _Runtime) -> _Sandbox:
+        with self._pool_lock:
+            if self._idle:
+                return self._idle.pop()
+        return _Sandbox(rt, self.memory_limit)
 
     def call(self, name: str, *args: Any) -> Any:
         """Calls an export with plain Python arguments (see :mod:`._wit`); returns its
         ``ok`` value, lifted the same way, or raises the mapped WIT error."""
-        codec = runtime().codecs[name]
+        rt = runtime()
+        codec = rt.codecs[name]
         lowered = codec.lower(args)
-        with _CALL_LOCK, _transport.allow(self._origin):
+        deadline = time.monotonic() + self.call_timeout
+        ticks = max(1, int((self.call_timeout + _EPOCH_GRACE) / EPOCH_SECONDS))
+        with _CALL_LOCK, _transport.allow(self._origin, deadline):
             try:
-                self._ensure()
-                result = self._funcs[name](self._store, *lowered)
+                sandbox = self._take(rt)
+                sandbox.store.set_epoch_deadline(ticks)
+                result = _fastcall.call(
+                    sandbox.funcs[name], sandbox.store, rt.signatures[name], lowered
+                )
             except WasmtimeError as e:
-                # The store is unusable after a trap: start over on the next call.
-                self._store = None
-                raise errors.RuntimeFailure(f"{name}: {e}") from e
+                # A trapped store is unusable: it is dropped, the next call gets a new one.
+                raise self._trap(name, e) from e
+        with self._pool_lock:
+            self._idle.append(sandbox)
         if codec.result is None:
             return None
         outcome = codec.result.lift(result)
@@ -149,6 +226,22 @@ class Instance:
             error = outcome.payload
             raise errors.from_wit(error.tag, error.payload)
         return outcome.payload
+
+    def _trap(self, name: str, e: WasmtimeError) -> errors.QdrantError:
+        message = str(e)
+        if "interrupt" in message:
+            return errors.Timeout(
+                f"{name}: the call's deadline of {self.call_timeout:g} s passed "
+                "(the sandbox was replaced)"
+            )
+        lowered = message.lower()
+        if any(word in lowered for word in ("alloc", "oom", "out of memory")):
+            return errors.RuntimeFailure(
+                f"{name}: out of memory: the call needs more than the sandbox's memory "
+                f"cap of {_mib(self.memory_limit)} (QdrantClient(memory_limit=...)); "
+                f"the sandbox was replaced. {message}"
+            )
+        return errors.RuntimeFailure(f"{name}: the component trapped: {message}")
 
 
 def record(**fields: Any) -> Record:

@@ -8,6 +8,7 @@ origin but the client's and reuses keep-alive connections.
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -48,22 +49,53 @@ class _Pool(threading.local):
     def __init__(self) -> None:
         self.connections: dict[Origin, tuple[http.client.HTTPConnection, float]] = {}
         self.allowed: Origin | None = None
+        #: ``time.monotonic()`` by which the current call must be done, if any.
+        self.deadline: float | None = None
 
 
 _pool = _Pool()
 
 
 class allow:  # noqa: N801 - used as a context manager, like a function
-    """While active, the current thread's component calls may reach ``origin`` only."""
+    """While active, the current thread's component calls may reach ``origin`` only, and
+    (with a ``deadline``, a ``time.monotonic()`` value) only until then."""
 
-    def __init__(self, origin: Origin | None) -> None:
+    def __init__(self, origin: Origin | None, deadline: float | None = None) -> None:
         self._origin = origin
+        self._deadline = deadline
 
     def __enter__(self) -> None:
-        self._previous, _pool.allowed = _pool.allowed, self._origin
+        self._previous = (_pool.allowed, _pool.deadline)
+        _pool.allowed, _pool.deadline = self._origin, self._deadline
 
     def __exit__(self, *exc: object) -> None:
-        _pool.allowed = self._previous
+        _pool.allowed, _pool.deadline = self._previous
+
+
+class _OneWrite:
+    """Sends a request's head and body in one write, with Nagle off: ``http.client``
+    writes them separately, which can stall a small request on a delayed ACK."""
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]
+
+    def _send_output(self, message_body: bytes | None = None, encode_chunked: bool = False) -> None:
+        buffer = self._buffer  # type: ignore[attr-defined]
+        buffer.extend((b"", b""))
+        message = b"\r\n".join(buffer)
+        del buffer[:]
+        if message_body is not None:
+            message += message_body
+        self.send(message)  # type: ignore[attr-defined]
+
+
+class _HTTPConnection(_OneWrite, http.client.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_OneWrite, http.client.HTTPSConnection):
+    pass
 
 
 def _connection(origin: Origin) -> tuple[http.client.HTTPConnection, bool]:
@@ -74,7 +106,7 @@ def _connection(origin: Origin) -> tuple[http.client.HTTPConnection, bool]:
         if time.monotonic() - last_used < IDLE_SECONDS and connection.sock is not None:
             return connection, True
         connection.close()
-    cls = http.client.HTTPSConnection if origin.scheme == "https" else http.client.HTTPConnection
+    cls = _HTTPSConnection if origin.scheme == "https" else _HTTPConnection
     return cls(origin.host, origin.port), False
 
 
@@ -88,18 +120,24 @@ def send(_store: object, request: Record) -> Record | Variant:
 
     ``connect-timeout-ms`` bounds the TCP connect (and TLS handshake); ``read-timeout-ms``
     bounds each socket operation afterwards: the wait for the first byte of the answer and
-    between bytes.
+    between bytes. Both are cut to what is left of the call's deadline; once it is spent,
+    the request is not sent and the answer is a timeout.
     """
     url = request.url
     origin = Origin.of_url(url)
     if origin is None or origin != _pool.allowed:
         return Variant("denied", f"{url} is outside the configured Qdrant origin")
+    connect_timeout = _seconds(request, "connect-timeout-ms")
+    read_timeout = _seconds(request, "read-timeout-ms")
+    if _pool.deadline is not None:
+        left = _pool.deadline - time.monotonic()
+        if left <= 0:
+            return Variant("timeout", "the call's deadline passed before this request")
+        connect_timeout, read_timeout = min(connect_timeout, left), min(read_timeout, left)
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     body = request.body.encode("utf-8") if request.body else None
     headers = dict(request.headers)
-    connect_timeout = _seconds(request, "connect-timeout-ms")
-    read_timeout = _seconds(request, "read-timeout-ms")
     for _attempt in range(2):
         connection, reused = _connection(origin)
         if not reused:

@@ -7,6 +7,7 @@ base64 string each way (WIT ``packed-vectors``), never as lists of floats.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -19,7 +20,7 @@ import numpy as np
 from wasmtime.component import Variant
 
 from . import errors
-from ._component import Instance, pack_vectors
+from ._component import DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_LIMIT, Instance, pack_vectors
 
 DISTANCES = {"cosine": "Cosine", "dot": "Dot", "euclid": "Euclid", "manhattan": "Manhattan"}
 
@@ -532,8 +533,16 @@ class QdrantClient:
     ``retry`` the retries of idempotent calls (a :class:`RetryPolicy`, or the number of
     attempts), ``upsert_batch_size`` the points per upsert request (default 256).
 
-    Instances are safe to share between threads, to ``copy.deepcopy`` (a copy gets its
-    own sandbox) and to pickle.
+    The sandbox's limits: ``memory_limit`` caps each instance's linear memory (bytes,
+    default 64 MiB; exceeding it raises :class:`~qdrant_integration.errors.RuntimeFailure`
+    and the next call runs in a fresh instance), ``call_timeout`` is each call's deadline
+    in seconds (default 120; CPU and network waits together, retries included; exceeding
+    it raises :class:`~qdrant_integration.errors.Timeout`).
+
+    Instances are safe to share between threads (concurrent calls overlap their network
+    waits), to ``copy.deepcopy`` (a copy gets its own sandbox) and to pickle. The ``a*``
+    methods (``aquery``, ``asearch``, ``aupsert``, ...) are the same calls for
+    ``asyncio``: they run in a worker thread and never block the event loop.
     """
 
     def __init__(
@@ -546,6 +555,8 @@ class QdrantClient:
         server_timeout: float | None = None,
         retry: RetryPolicy | int | None = None,
         upsert_batch_size: int | None = None,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> None:
         url = url or os.environ.get("QDRANT_URL")
         if not url:
@@ -560,7 +571,13 @@ class QdrantClient:
             "server_timeout": server_timeout,
             "retry": retry,
             "upsert_batch_size": upsert_batch_size,
+            "memory_limit": memory_limit,
+            "call_timeout": call_timeout,
         }
+        if _positive(memory_limit, "memory_limit") < 1024 * 1024:
+            raise errors.InvalidInput("memory_limit must be at least 1 MiB")
+        if not call_timeout > 0:
+            raise errors.InvalidInput(f"call_timeout must be positive, got {call_timeout!r}")
         self._config = {
             "url": url,
             "api_key": self._api_key,
@@ -577,7 +594,7 @@ class QdrantClient:
             },
             "upsert_batch_size": upsert_batch_size,
         }
-        self._instance = Instance(url)
+        self._instance = Instance(url, memory_limit, call_timeout)
 
     @property
     def timeout(self) -> float | None:
@@ -744,31 +761,91 @@ class QdrantClient:
         the points are searchable. Invalid input raises before anything is written.
         """
         count = len(ids)
-        dense = []
+        arrays: dict[str, np.ndarray] = {}
         columns = vectors if isinstance(vectors, Mapping) else {"": vectors}
         for name, rows in columns.items():
             if rows is None:
                 continue
-            packed, rows_count, dimension = pack_vectors(rows)
-            if rows_count != count:
+            array = np.asarray(rows, dtype="<f4")
+            if array.ndim == 1:
+                array = array.reshape(1, -1)
+            if array.ndim != 2:
+                raise errors.InvalidInput(f"vectors must be 2-dimensional, got {array.shape}")
+            if array.shape[0] != count:
                 where = f" in {name!r}" if name else ""
-                raise errors.InvalidInput(f"{count} ids but {rows_count} vectors{where}")
-            dense.append({"name": str(name), "dimension": dimension, "data": packed})
-        sparse = []
+                raise errors.InvalidInput(f"{count} ids but {array.shape[0]} vectors{where}")
+            arrays[str(name)] = array
+        sparse_columns = {}
         for name, column in (sparse_vectors or {}).items():
-            column = list(column)
+            column = [_sparse(v) for v in column]
             if len(column) != count:
                 raise errors.InvalidInput(f"{count} ids but {len(column)} sparse vectors")
-            sparse.append({"name": str(name), "vectors": [_sparse(v) for v in column]})
+            sparse_columns[str(name)] = column
         if payloads is not None and len(payloads) != count:
             raise errors.InvalidInput(f"{count} points but {len(payloads)} payloads")
-        batch = {
-            "ids": [str(i) for i in ids],
-            "dense": dense,
-            "sparse": sparse,
-            "payloads": [] if payloads is None else [json.dumps(p or {}) for p in payloads],
-        }
-        return int(self._call("upsert-points", collection, batch, bool(wait)))
+        texts = [] if payloads is None else [json.dumps(p or {}) for p in payloads]
+        id_texts = [str(i) for i in ids]
+        chunks = self._upsert_chunks(arrays, sparse_columns, texts, count)
+        if len(chunks) > 1:
+            # Several calls: check what the component would reject before the first one
+            # writes anything (it validates each call's points itself, too).
+            for name, array in arrays.items():
+                if not np.isfinite(array).all():
+                    where = f" in {name!r}" if name else ""
+                    raise errors.InvalidInput(f"vectors{where} contain NaN or infinity")
+            if any(not i for i in id_texts):
+                raise errors.InvalidInput("point ids must not be empty")
+            if payloads is not None and any(
+                p is not None and not isinstance(p, Mapping) for p in payloads
+            ):
+                raise errors.InvalidInput("payloads must be mappings (JSON objects)")
+        written = 0
+        for start, end in chunks:
+            batch = {
+                "ids": id_texts[start:end],
+                "dense": [
+                    {
+                        "name": name,
+                        "dimension": int(array.shape[1]),
+                        "data": pack_vectors(array[start:end])[0],
+                    }
+                    for name, array in arrays.items()
+                ],
+                "sparse": [
+                    {"name": name, "vectors": column[start:end]}
+                    for name, column in sparse_columns.items()
+                ],
+                "payloads": texts[start:end],
+            }
+            written += int(self._call("upsert-points", collection, batch, bool(wait)))
+        return written
+
+    def _upsert_chunks(
+        self,
+        arrays: Mapping[str, np.ndarray],
+        sparse: Mapping[str, list[dict[str, Any]]],
+        payloads: list[str],
+        count: int,
+    ) -> list[tuple[int, int]]:
+        """Splits an upsert into calls whose data stays well under the memory cap (the
+        component holds a call's input, its decoded vectors and one request body)."""
+        budget = max(1, self._instance.memory_limit // 8)
+        per_point = np.full(count, 64, dtype=np.int64)  # id and bookkeeping
+        for array in arrays.values():
+            per_point += array.shape[1] * 4 * 4 // 3
+        for column in sparse.values():
+            per_point += np.array([len(v["indices"]) * 12 for v in column], dtype=np.int64)
+        if payloads:
+            per_point += np.array([len(p) for p in payloads], dtype=np.int64)
+        chunks = []
+        start, used = 0, 0
+        for i, size in enumerate(per_point.tolist()):
+            if i > start and used + size > budget:
+                chunks.append((start, i))
+                start, used = i, 0
+            used += size
+        chunks.append((start, count))
+        return chunks
 
     def get_points(
         self,
@@ -1051,3 +1128,72 @@ class QdrantClient:
                 f"/snapshots/{quote(snapshot, safe='')}"
             )
         self._call("recover-snapshot", collection, location, checksum)
+
+    # -- asyncio ------------------------------------------------------------------------
+    # Each runs the synchronous call in a worker thread (``asyncio.to_thread``): the event
+    # loop keeps running, and concurrent calls overlap their network waits.
+
+    async def ahealth_check(self) -> bool:
+        """:meth:`health_check` without blocking the event loop."""
+        return await asyncio.to_thread(self.health_check)
+
+    async def aready(self) -> bool:
+        return await asyncio.to_thread(self.ready)
+
+    async def acollection_exists(self, name: str) -> bool:
+        return await asyncio.to_thread(self.collection_exists, name)
+
+    async def acollection_info(self, name: str) -> CollectionInfo:
+        return await asyncio.to_thread(self.collection_info, name)
+
+    async def acreate_collection(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """:meth:`create_collection` without blocking the event loop."""
+        await asyncio.to_thread(self.create_collection, name, *args, **kwargs)
+
+    async def adelete_collection(self, name: str) -> bool:
+        return await asyncio.to_thread(self.delete_collection, name)
+
+    async def aupsert(
+        self,
+        collection: str,
+        ids: Sequence[str | int],
+        vectors: Any = None,
+        payloads: Sequence[Mapping[str, Any] | None] | None = None,
+        **kwargs: Any,
+    ) -> int:
+        """:meth:`upsert` without blocking the event loop."""
+        return await asyncio.to_thread(self.upsert, collection, ids, vectors, payloads, **kwargs)
+
+    async def aget_points(
+        self, collection: str, ids: Sequence[str | int], **kwargs: Any
+    ) -> list[Point]:
+        return await asyncio.to_thread(self.get_points, collection, ids, **kwargs)
+
+    async def adelete_points(
+        self, collection: str, ids: Sequence[str | int] | None = None, **kwargs: Any
+    ) -> UpdateResult:
+        return await asyncio.to_thread(self.delete_points, collection, ids, **kwargs)
+
+    async def acount(self, collection: str, filter: Any = None, **kwargs: Any) -> int:
+        """:meth:`count` without blocking the event loop."""
+        return await asyncio.to_thread(self.count, collection, filter, **kwargs)
+
+    async def ascroll(self, collection: str, **kwargs: Any) -> ScrollPage:
+        """:meth:`scroll` without blocking the event loop."""
+        return await asyncio.to_thread(self.scroll, collection, **kwargs)
+
+    async def aquery(self, collection: str, query: Any = None, **kwargs: Any) -> list[ScoredPoint]:
+        """:meth:`query` without blocking the event loop."""
+        return await asyncio.to_thread(self.query, collection, query, **kwargs)
+
+    async def aquery_batch(
+        self, collection: str, requests: Sequence[QueryRequest | Mapping[str, Any]]
+    ) -> list[list[ScoredPoint]]:
+        """:meth:`query_batch` without blocking the event loop."""
+        return await asyncio.to_thread(self.query_batch, collection, requests)
+
+    async def asearch(
+        self, collection: str, vector: Any, limit: int = 10, **kwargs: Any
+    ) -> list[ScoredPoint]:
+        """:meth:`search` without blocking the event loop."""
+        return await asyncio.to_thread(self.search, collection, vector, limit, **kwargs)

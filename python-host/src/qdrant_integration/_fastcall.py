@@ -1,0 +1,149 @@
+"""Calls into a wasmtime-py 50 component without re-reading its types on every call.
+
+wasmtime-py's ``Func.__call__`` asks the C API for the function's type on each call, and
+every ``fields`` / ``cases`` / ``element`` / ``payload`` access while converting a value
+builds new type objects through several FFI calls: about 150 of them for one ``query``.
+Types never change, so :func:`freeze` walks a type tree once and turns those properties
+into plain attributes (on a per-class subclass, so wasmtime-py's own conversion code runs
+unchanged), and :func:`call` is ``Func.__call__`` over the frozen parameter and result
+types. :func:`host_func` does the same for a host-implemented import.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from wasmtime import _ffi as ffi
+from wasmtime.component import _types as t
+from wasmtime.component._enter import catch_exceptions, enter_wasm
+
+#: Type properties that go through the C API on each access.
+_PROPERTIES = ("fields", "cases", "element", "elements", "payload", "ok", "err", "names")
+_frozen_classes: dict[type, type] = {}
+
+
+def _frozen_class(cls: type) -> type:
+    frozen = _frozen_classes.get(cls)
+    if frozen is None:
+        overrides = {p: None for p in _PROPERTIES if isinstance(getattr(cls, p, None), property)}
+        frozen = type(f"Frozen{cls.__name__}", (cls,), overrides)
+        _frozen_classes[cls] = frozen
+    return frozen
+
+
+def freeze(ty: Any) -> Any:
+    """``ty`` (a wasmtime-py component value type, or ``None``) with its structure cached;
+    returns the same object."""
+    if ty is None or getattr(ty, "_frozen", False):
+        return ty
+    cls = type(ty)
+    properties = [p for p in _PROPERTIES if isinstance(getattr(cls, p, None), property)]
+    if not properties:
+        return ty  # a primitive: nothing to look up
+    values = {}
+    for name in properties:
+        value = getattr(ty, name)
+        if name in ("fields", "cases"):
+            value = [(n, freeze(v)) for n, v in value]
+        elif name == "elements":
+            value = [freeze(v) for v in value]
+        elif name != "names":
+            value = freeze(value)
+        values[name] = value
+    ty.__class__ = _frozen_class(cls)
+    ty.__dict__.update(values)
+    ty._frozen = True
+    if isinstance(ty, t.VariantLikeType):
+        tagged = t.VariantLikeType._tagged(ty)
+        ty._tagged = lambda: tagged
+    if isinstance(ty, t.ListType):
+        is_bytes = isinstance(ty.element, t.U8)
+        ty._is_bytes = lambda: is_bytes
+    return ty
+
+
+class Signature:
+    """The frozen parameter and result types of one function."""
+
+    def __init__(self, ty: t.FuncType) -> None:
+        self.params = [freeze(p) for _, p in ty.params]
+        self.result = freeze(ty.result)
+
+
+def call(func: Any, store: Any, signature: Signature, args: Sequence[Any]) -> Any:
+    """``func(store, *args)`` for a ``wasmtime.component.Func`` whose type is
+    ``signature`` (as wasmtime-py 50's ``Func.__call__``)."""
+    params = signature.params
+    if len(args) != len(params):
+        raise TypeError(f"expected {len(params)} arguments, got {len(args)}")
+    param_capi = (ffi.wasmtime_component_val_t * len(args))()
+    n = 0
+    try:
+        for ty, value in zip(params, args, strict=True):
+            ty.convert_to_c(store, value, ctypes.pointer(param_capi[n]))
+            n += 1
+        result_ty = signature.result
+        result_space = ffi.wasmtime_component_val_t() if result_ty is not None else None
+        result_ptr = ctypes.byref(result_space) if result_space is not None else None
+
+        def run() -> Any:
+            return ffi.wasmtime_component_func_call(
+                ctypes.byref(func._func),
+                store._context(),
+                param_capi,
+                n,
+                result_ptr,
+                0 if result_space is None else 1,
+            )
+
+        enter_wasm(run)
+        if result_ty is None:
+            return None
+        return result_ty.convert_from_c(result_space)
+    finally:
+        for i in range(n):
+            ffi.wasmtime_component_val_delete(ctypes.byref(param_capi[i]))
+
+
+#: Host callbacks and finalizers must outlive every linker that holds them.
+_KEEP_ALIVE: list[Any] = []
+
+
+@ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+def _no_finalize(_data: Any) -> None:
+    return None
+
+
+def host_func(
+    linker_instance: Any, name: str, signature: Signature, func: Callable[..., Any]
+) -> None:
+    """Defines ``name`` in ``linker_instance`` as ``func(store, *args)``, converting
+    arguments and result with ``signature``'s frozen types."""
+    params, result_ty = signature.params, signature.result
+
+    def run(store: Any, args: Any, nargs: int, results: Any) -> None:
+        values = [params[i].convert_from_c(args[i]) for i in range(nargs)]
+        result = func(store, *values)
+        if result_ty is not None:
+            result_ty.convert_to_c(store, result, results)
+
+    @ffi.wasmtime_component_func_callback_t
+    def callback(_data, context, _ty, args, nargs, results, _nresults):  # type: ignore[no-untyped-def]
+        return catch_exceptions(context, lambda store: run(store, args, nargs, results))
+
+    _KEEP_ALIVE.append(callback)
+    encoded = name.encode("utf-8")
+    error = ffi.wasmtime_component_linker_instance_add_func(
+        linker_instance.ptr(),
+        ctypes.create_string_buffer(encoded),
+        len(encoded),
+        callback,
+        None,
+        _no_finalize,
+    )
+    if error:
+        from wasmtime import WasmtimeError
+
+        raise WasmtimeError._from_ptr(error)
