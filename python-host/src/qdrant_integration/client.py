@@ -829,7 +829,7 @@ class QdrantClient:
     ) -> list[tuple[int, int]]:
         """Splits an upsert into calls whose data stays well under the memory cap (the
         component holds a call's input, its decoded vectors and one request body)."""
-        budget = max(1, self._instance.memory_limit // 8)
+        budget = max(1, self._instance.memory_limit // 16)
         per_point = np.full(count, 64, dtype=np.int64)  # id and bookkeeping
         for array in arrays.values():
             per_point += array.shape[1] * 4 * 4 // 3
