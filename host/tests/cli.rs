@@ -311,6 +311,8 @@ async fn ingest_then_search_finds_the_nearest_point() {
             "--create",
             "--batch-size",
             "64",
+            "--parallel",
+            "4",
         ],
     ));
     assert!(out.contains(&format!("wrote {POINTS} points")), "{out}");

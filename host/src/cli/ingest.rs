@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use qdrant_integration::Error;
 use qdrant_integration::types::{Distance, PointBatch};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 
 use super::collections::parse_distance;
 use super::output::distance_name;
@@ -48,6 +50,10 @@ pub struct IngestArgs {
     /// Create the collection when it is missing, sized by the first vector.
     #[arg(long)]
     pub create: bool,
+    /// Upsert requests in flight at once. Above 1, a point repeated in the file may end up
+    /// with the value of an earlier line.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub parallel: u32,
     /// Distance of a collection made by --create.
     #[arg(long, env = "DISTANCE_METRIC", default_value = "Cosine", value_parser = parse_distance)]
     pub distance: Distance,
@@ -255,63 +261,102 @@ pub async fn run(connection: &Connection, args: IngestArgs) -> CliResult {
     let started = Instant::now();
     let bar = progress_bar(total_bytes);
     let mut batches = spawn_reader(input, args.batch_size as usize);
+    let parallel = args.parallel as usize;
+    // Each upsert reports (points, input bytes consumed up to the end of its batch).
+    let mut in_flight: JoinSet<Result<(u64, u64), Error>> = JoinSet::new();
     let mut written: u64 = 0;
-    let outcome = async {
-        while let Some(message) = batches.recv().await {
-            let batch = match message {
-                Ok(batch) => batch,
-                Err(bad) => {
-                    let source = if from_stdin {
-                        "stdin".to_owned()
-                    } else {
-                        args.file.display().to_string()
-                    };
-                    return Err(Failure::failed(format!(
-                        "{source}: line {}: {}\n{written} points were written before the batch \
-                         holding that line; fix the line and run again (upserts are idempotent)",
-                        bad.line, bad.message
-                    )));
-                }
-            };
-            let dimension = batch.rows.len() / batch.ids.len();
-            if !exists {
-                client
-                    .create_collection(collection, dimension as u64, distance_name(args.distance))
-                    .await
-                    .map_err(|e| server.explain(e, None))?;
-                bar.suspend(|| {
-                    eprintln!(
-                        "created collection `{collection}` ({dimension} dims, {})",
-                        distance_name(args.distance)
-                    )
-                });
-                exists = true;
+    let mut position: u64 = 0;
+    let mut bad_line: Option<BadLine> = None;
+    let mut upsert_error: Option<Error> = None;
+    // Accounts for one finished upsert; `false` once one has failed.
+    let mut finished =
+        |outcome: Result<Result<(u64, u64), Error>, tokio::task::JoinError>| match outcome {
+            Ok(Ok((count, bytes))) => {
+                written += count;
+                position = position.max(bytes);
+                bar.set_position(position);
+                bar.set_message(format!("{written} points"));
+                true
             }
-            let count = batch.ids.len() as u64;
-            let points = PointBatch::new(batch.ids).with_dense("", dimension as u32, &batch.rows);
-            let points = PointBatch {
-                payloads: batch.payloads,
-                ..points
-            };
+            Ok(Err(e)) => {
+                upsert_error.get_or_insert(e);
+                false
+            }
+            Err(e) => {
+                upsert_error.get_or_insert(Error::Runtime(format!("upsert task: {e}")));
+                false
+            }
+        };
+    'read: while let Some(message) = batches.recv().await {
+        let batch = match message {
+            Ok(batch) => batch,
+            Err(bad) => {
+                bad_line = Some(bad);
+                break;
+            }
+        };
+        let dimension = batch.rows.len() / batch.ids.len();
+        if !exists {
             client
-                .upsert_points(collection, &points, true)
+                .create_collection(collection, dimension as u64, distance_name(args.distance))
                 .await
-                .map_err(|e| {
-                    let mut failure = server.explain(e, Some(collection));
-                    failure.message.push_str(&format!(
-                        "\n{written} points were written before this batch"
-                    ));
-                    failure
-                })?;
-            written += count;
-            bar.set_position(batch.bytes_read);
-            bar.set_message(format!("{written} points"));
+                .map_err(|e| server.explain(e, None))?;
+            bar.suspend(|| {
+                eprintln!(
+                    "created collection `{collection}` ({dimension} dims, {})",
+                    distance_name(args.distance)
+                )
+            });
+            exists = true;
         }
-        Ok(())
+        while in_flight.len() >= parallel {
+            let Some(outcome) = in_flight.join_next().await else {
+                break;
+            };
+            if !finished(outcome) {
+                break 'read;
+            }
+        }
+        let count = batch.ids.len() as u64;
+        let points = PointBatch {
+            payloads: batch.payloads,
+            ..PointBatch::new(batch.ids).with_dense("", dimension as u32, &batch.rows)
+        };
+        let client = client.clone();
+        let collection = collection.to_owned();
+        let bytes = batch.bytes_read;
+        in_flight.spawn(async move {
+            client
+                .upsert_points(&collection, &points, true)
+                .await
+                .map(|_| (count, bytes))
+        });
     }
-    .await;
+    // Let the upserts already sent finish, so the count below is what was written.
+    drop(batches);
+    while let Some(outcome) = in_flight.join_next().await {
+        finished(outcome);
+    }
     bar.finish_and_clear();
-    outcome?;
+    if let Some(e) = upsert_error {
+        let mut failure = server.explain(e, Some(collection));
+        failure.message.push_str(&format!(
+            "\n{written} points were written; fix the cause and run again (upserts are idempotent)"
+        ));
+        return Err(failure);
+    }
+    if let Some(bad) = bad_line {
+        let source = if from_stdin {
+            "stdin".to_owned()
+        } else {
+            args.file.display().to_string()
+        };
+        return Err(Failure::failed(format!(
+            "{source}: line {}: {}\n{written} points were written, from the batches before \
+             the one holding that line; fix the line and run again (upserts are idempotent)",
+            bad.line, bad.message
+        )));
+    }
     let seconds = started.elapsed().as_secs_f64();
     let rate = if seconds > 0.0 {
         written as f64 / seconds
