@@ -192,6 +192,8 @@ class Instance:
         self.call_timeout = float(call_timeout)
         self._idle: list[_Sandbox] = []
         self._pool_lock = threading.Lock()
+        #: The client's config (every export's first argument), converted once.
+        self._config: tuple[object, _fastcall.CValue] | None = None
 
     def _take(self, rt: _Runtime) -> _Sandbox:
         with self._pool_lock:
@@ -201,15 +203,24 @@ class Instance:
 
     def call(self, name: str, *args: Any) -> Any:
         """Calls an export with plain Python arguments (see :mod:`._wit`); returns its
-        ``ok`` value, lifted the same way, or raises the mapped WIT error."""
+        ``ok`` value, lifted the same way, or raises the mapped WIT error. The first
+        argument is the client's config: it is converted for wasmtime once and reused
+        while the same object is passed."""
         rt = runtime()
         codec = rt.codecs[name]
+        config = args[0]
+        cached = self._config
         lowered = codec.lower(args)
         deadline = time.monotonic() + self.call_timeout
         ticks = max(1, int((self.call_timeout + _EPOCH_GRACE) / EPOCH_SECONDS))
         with _CALL_LOCK, _transport.allow(self._origin, deadline):
             try:
                 sandbox = self._take(rt)
+                if cached is None or cached[0] is not config:
+                    first = rt.signatures[name].params[0]
+                    cached = (config, _fastcall.CValue(sandbox.store, first, lowered[0]))
+                    self._config = cached
+                lowered[0] = cached[1]
                 sandbox.store.set_epoch_deadline(ticks)
                 result = _fastcall.call(
                     sandbox.funcs[name], sandbox.store, rt.signatures[name], lowered

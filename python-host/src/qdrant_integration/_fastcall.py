@@ -72,17 +72,35 @@ class Signature:
         self.result = freeze(ty.result)
 
 
+class CValue:
+    """A value converted to the C API's form once, passed to many calls: a call only
+    borrows its arguments (``wasmtime_component_func_call`` takes them ``const``)."""
+
+    def __init__(self, store: Any, ty: Any, value: Any) -> None:
+        self.val = ffi.wasmtime_component_val_t()
+        ty.convert_to_c(store, value, ctypes.pointer(self.val))
+
+    def __del__(self) -> None:
+        ffi.wasmtime_component_val_delete(ctypes.byref(self.val))
+
+
 def call(func: Any, store: Any, signature: Signature, args: Sequence[Any]) -> Any:
     """``func(store, *args)`` for a ``wasmtime.component.Func`` whose type is
-    ``signature`` (as wasmtime-py 50's ``Func.__call__``)."""
+    ``signature`` (as wasmtime-py 50's ``Func.__call__``); an argument may be a
+    :class:`CValue` of the parameter's type."""
     params = signature.params
     if len(args) != len(params):
         raise TypeError(f"expected {len(params)} arguments, got {len(args)}")
     param_capi = (ffi.wasmtime_component_val_t * len(args))()
+    owned = [False] * len(args)
     n = 0
     try:
         for ty, value in zip(params, args, strict=True):
-            ty.convert_to_c(store, value, ctypes.pointer(param_capi[n]))
+            if isinstance(value, CValue):
+                param_capi[n] = value.val  # a shallow copy: borrowed, not deleted here
+            else:
+                ty.convert_to_c(store, value, ctypes.pointer(param_capi[n]))
+                owned[n] = True
             n += 1
         result_ty = signature.result
         result_space = ffi.wasmtime_component_val_t() if result_ty is not None else None
@@ -104,7 +122,8 @@ def call(func: Any, store: Any, signature: Signature, args: Sequence[Any]) -> An
         return result_ty.convert_from_c(result_space)
     finally:
         for i in range(n):
-            ffi.wasmtime_component_val_delete(ctypes.byref(param_capi[i]))
+            if owned[i]:
+                ffi.wasmtime_component_val_delete(ctypes.byref(param_capi[i]))
 
 
 #: Host callbacks and finalizers must outlive every linker that holds them.
