@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from wasmtime import _ffi as ffi
+from wasmtime.component import Record
 from wasmtime.component import _types as t
 from wasmtime.component._enter import catch_exceptions, enter_wasm
 
@@ -24,10 +25,61 @@ _PROPERTIES = ("fields", "cases", "element", "elements", "payload", "ok", "err",
 _frozen_classes: dict[type, type] = {}
 
 
+_byte_vec_new = ffi.wasm_byte_vec_new
+_U8P = ctypes.POINTER(ctypes.c_uint8)
+
+
+def _record_to_c(self: Any, store: Any, val: Any, ptr: Any) -> None:
+    """``RecordType.convert_to_c`` with the field names encoded once."""
+    fields = self.fields
+    names = self._c_names
+    raw = ffi.wasmtime_component_valrecord_t()
+    ffi.wasmtime_component_valrecord_new_uninit(raw, len(fields))
+    i = 0
+    try:
+        for name, ty in fields:
+            entry = raw.data[i]
+            ty.convert_to_c(store, getattr(val, name), ctypes.pointer(entry.val))
+            size, buffer = names[i]
+            _byte_vec_new(ctypes.byref(entry.name), size, buffer)
+            i += 1
+    except BaseException:
+        for j in range(i, len(fields)):
+            raw.data[j].val.kind = ffi.WASMTIME_COMPONENT_BOOL
+            raw.data[j].val.of.boolean = False
+            _byte_vec_new(ctypes.byref(raw.data[j].name), 0, None)
+        ffi.wasmtime_component_valrecord_delete(ctypes.byref(raw))
+        raise
+    ptr.contents.kind = ffi.WASMTIME_COMPONENT_RECORD
+    ptr.contents.of.record = raw
+
+
+def _record_from_c(self: Any, c: Any) -> Any:
+    """``RecordType.convert_from_c`` without re-reading and checking each field name
+    (the component's type fixes them)."""
+    try:
+        ret = Record()
+        record = c.of.record
+        data = record.data
+        for i, (name, ty) in zip(range(record.size), self.fields, strict=False):
+            raw_field = data[i]
+            setattr(ret, name, ty.convert_from_c(raw_field.val))
+            raw_field.val.kind = ffi.WASMTIME_COMPONENT_BOOL
+            raw_field.val.of.boolean = False
+        return ret
+    finally:
+        ffi.wasmtime_component_valrecord_delete(c.of.record)
+
+
 def _frozen_class(cls: type) -> type:
     frozen = _frozen_classes.get(cls)
     if frozen is None:
-        overrides = {p: None for p in _PROPERTIES if isinstance(getattr(cls, p, None), property)}
+        overrides: dict[str, Any] = {
+            p: None for p in _PROPERTIES if isinstance(getattr(cls, p, None), property)
+        }
+        if issubclass(cls, t.RecordType):
+            overrides["convert_to_c"] = _record_to_c
+            overrides["convert_from_c"] = _record_from_c
         frozen = type(f"Frozen{cls.__name__}", (cls,), overrides)
         _frozen_classes[cls] = frozen
     return frozen
@@ -58,6 +110,10 @@ def freeze(ty: Any) -> Any:
     if isinstance(ty, t.VariantLikeType):
         tagged = t.VariantLikeType._tagged(ty)
         ty._tagged = lambda: tagged
+    if isinstance(ty, t.RecordType):
+        buffers = [ctypes.create_string_buffer(n.encode("utf-8")) for n, _ in ty.fields]
+        ty._c_buffers = buffers  # keeps the names' memory alive
+        ty._c_names = [(len(b) - 1, ctypes.cast(b, _U8P)) for b in buffers]
     if isinstance(ty, t.ListType):
         is_bytes = isinstance(ty.element, t.U8)
         ty._is_bytes = lambda: is_bytes
