@@ -207,7 +207,7 @@ impl QdrantClient {
     pub async fn health_check(&self) -> Result<bool> {
         match self.server_info().await {
             Ok(_) => Ok(true),
-            Err(Error::Connection(_) | Error::Timeout(_)) => Ok(false),
+            Err(e) if e.is_unreachable() => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -570,15 +570,7 @@ pub struct ServerInfo {
 }
 
 fn parse_distance(distance: &str) -> Result<types::Distance> {
-    match distance.to_ascii_lowercase().as_str() {
-        "cosine" => Ok(types::Distance::Cosine),
-        "dot" => Ok(types::Distance::Dot),
-        "euclid" | "euclidean" => Ok(types::Distance::Euclid),
-        "manhattan" => Ok(types::Distance::Manhattan),
-        other => Err(Error::InvalidInput(format!(
-            "unknown distance `{other}`: use Cosine, Dot, Euclid or Manhattan"
-        ))),
-    }
+    distance.parse()
 }
 
 /// Lays points out column-wise with vectors packed, as the WIT `point-batch` wants.
@@ -647,7 +639,10 @@ mod tests {
     #[test]
     fn distances_parse_in_any_case_and_unknown_ones_are_named() {
         assert_eq!(parse_distance("COSINE").unwrap(), types::Distance::Cosine);
-        assert_eq!(parse_distance("euclidean").unwrap(), types::Distance::Euclid);
+        assert_eq!(
+            parse_distance("euclidean").unwrap(),
+            types::Distance::Euclid
+        );
         let Err(Error::InvalidInput(message)) = parse_distance("hamming") else {
             panic!("hamming accepted");
         };

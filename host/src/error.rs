@@ -34,6 +34,14 @@ pub enum Error {
     Runtime(String),
 }
 
+impl Error {
+    /// The server could not be reached in time (connection failed or timed out), as
+    /// opposed to an answer that refused the request.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Error::Connection(_) | Error::Timeout(_))
+    }
+}
+
 impl From<wit::Error> for Error {
     fn from(e: wit::Error) -> Self {
         match e {

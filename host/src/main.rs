@@ -15,7 +15,7 @@ use cli::search::SearchArgs;
 use cli::snapshot::SnapshotCommand;
 use cli::{CliResult, Connection, EXIT_FAILED, EXIT_UNREACHABLE, Failure};
 use qdrant_integration::embedded::{EmbeddedServer, Options};
-use qdrant_integration::{Error, QdrantClient, SearchFilter, VectorPoint};
+use qdrant_integration::{QdrantClient, SearchFilter, VectorPoint};
 use serde_json::json;
 
 const AFTER_HELP: &str = concat!(
@@ -180,9 +180,10 @@ async fn health_check(connection: &Connection) -> CliResult<ExitCode> {
         }
         Err(e) => {
             println!("down: {url}: {e}");
-            let code = match e {
-                Error::Connection(_) | Error::Timeout(_) => EXIT_UNREACHABLE,
-                _ => EXIT_FAILED,
+            let code = if e.is_unreachable() {
+                EXIT_UNREACHABLE
+            } else {
+                EXIT_FAILED
             };
             Ok(ExitCode::from(code))
         }

@@ -17,6 +17,71 @@ impl Default for RetryPolicy {
     }
 }
 
+impl Distance {
+    /// Qdrant's name: `Cosine`, `Dot`, `Euclid` or `Manhattan`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Distance::Cosine => "Cosine",
+            Distance::Dot => "Dot",
+            Distance::Euclid => "Euclid",
+            Distance::Manhattan => "Manhattan",
+        }
+    }
+}
+
+impl std::str::FromStr for Distance {
+    type Err = crate::Error;
+
+    /// Any case; `euclidean` is accepted for `Euclid`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cosine" => Ok(Distance::Cosine),
+            "dot" => Ok(Distance::Dot),
+            "euclid" | "euclidean" => Ok(Distance::Euclid),
+            "manhattan" => Ok(Distance::Manhattan),
+            other => Err(crate::Error::InvalidInput(format!(
+                "unknown distance `{other}`: use Cosine, Dot, Euclid or Manhattan"
+            ))),
+        }
+    }
+}
+
+impl CollectionStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            CollectionStatus::Green => "green",
+            CollectionStatus::Yellow => "yellow",
+            CollectionStatus::Grey => "grey",
+            CollectionStatus::Red => "red",
+        }
+    }
+}
+
+impl SparseModifier {
+    pub fn name(self) -> &'static str {
+        match self {
+            SparseModifier::None => "none",
+            SparseModifier::Idf => "idf",
+        }
+    }
+}
+
+impl PayloadSchemaType {
+    /// Qdrant's name, as in `field_schema`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PayloadSchemaType::Keyword => "keyword",
+            PayloadSchemaType::Integer => "integer",
+            PayloadSchemaType::Float => "float",
+            PayloadSchemaType::Boolean => "bool",
+            PayloadSchemaType::Geo => "geo",
+            PayloadSchemaType::Datetime => "datetime",
+            PayloadSchemaType::Text => "text",
+            PayloadSchemaType::Uuid => "uuid",
+        }
+    }
+}
+
 impl VectorParams {
     /// A dense vector space; `name` empty for the unnamed vector.
     pub fn new(name: impl Into<String>, size: u64, distance: Distance) -> Self {

@@ -7,7 +7,7 @@ use qdrant_integration::types::{
 };
 use serde_json::{Value, json};
 
-use super::output::{distance_name, modifier_name, print_json, schema_name, status_name, table};
+use super::output::{print_json, table};
 use super::{CliResult, Connection, Failure};
 
 #[derive(Subcommand, Debug)]
@@ -54,7 +54,7 @@ pub struct CreateArgs {
     #[arg(long, conflicts_with = "named")]
     pub size: Option<u64>,
     /// Cosine, Dot, Euclid or Manhattan, for --size.
-    #[arg(long, env = "DISTANCE_METRIC", default_value = "Cosine", value_parser = parse_distance)]
+    #[arg(long, env = "DISTANCE_METRIC", default_value = "Cosine", value_parser = str::parse::<Distance>)]
     pub distance: Distance,
     /// A named dense vector, NAME:SIZE[:DISTANCE] (distance defaults to --distance);
     /// repeat for several.
@@ -63,16 +63,6 @@ pub struct CreateArgs {
     /// A sparse vector, NAME or NAME:idf (for BM25-style vectors); repeat for several.
     #[arg(long, value_name = "NAME[:idf]", value_parser = parse_sparse)]
     pub sparse: Vec<(String, SparseModifier)>,
-}
-
-pub fn parse_distance(s: &str) -> Result<Distance, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "cosine" => Ok(Distance::Cosine),
-        "dot" => Ok(Distance::Dot),
-        "euclid" | "euclidean" => Ok(Distance::Euclid),
-        "manhattan" => Ok(Distance::Manhattan),
-        _ => Err("expected Cosine, Dot, Euclid or Manhattan".into()),
-    }
 }
 
 fn parse_named(s: &str) -> Result<(String, u64, Option<Distance>), String> {
@@ -86,7 +76,11 @@ fn parse_named(s: &str) -> Result<(String, u64, Option<Distance>), String> {
     let size = size
         .parse()
         .map_err(|_| format!("`{size}` is not a size: expected NAME:SIZE[:DISTANCE]"))?;
-    let distance = parts.next().map(parse_distance).transpose()?;
+    let distance = parts
+        .next()
+        .map(str::parse::<Distance>)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     if parts.next().is_some() {
         return Err("expected NAME:SIZE[:DISTANCE], e.g. text:384:Cosine".into());
     }
@@ -200,7 +194,7 @@ fn info_text(name: &str, info: &CollectionInfo) -> String {
     let count = |c: Option<u64>| c.map_or_else(|| "unknown".to_owned(), |c| c.to_string());
     let mut out = format!(
         "collection: {name}\nstatus: {}\npoints: {}\nindexed vectors: {}\nsegments: {}\n",
-        status_name(info.status),
+        info.status.name(),
         count(info.points_count),
         count(info.indexed_vectors_count),
         info.segments_count
@@ -216,7 +210,7 @@ fn info_text(name: &str, info: &CollectionInfo) -> String {
                 vec![
                     vector_label(&v.name).to_owned(),
                     format!("{} dims", v.size),
-                    distance_name(v.distance).to_owned(),
+                    v.distance.name().to_owned(),
                 ]
             })
             .collect();
@@ -227,11 +221,7 @@ fn info_text(name: &str, info: &CollectionInfo) -> String {
     if !info.sparse_vectors.is_empty() {
         out.push_str("sparse vectors:\n");
         for v in &info.sparse_vectors {
-            out.push_str(&format!(
-                "  {} (modifier: {})\n",
-                v.name,
-                modifier_name(v.modifier)
-            ));
+            out.push_str(&format!("  {} (modifier: {})\n", v.name, v.modifier.name()));
         }
     }
     out.push_str("payload schema:\n");
@@ -239,7 +229,7 @@ fn info_text(name: &str, info: &CollectionInfo) -> String {
         out.push_str("  (no indexed fields)\n");
     }
     for (field, schema) in &info.payload_schema {
-        out.push_str(&format!("  {field}: {}\n", schema_name(*schema)));
+        out.push_str(&format!("  {field}: {}\n", schema.name()));
     }
     out
 }
@@ -252,7 +242,7 @@ fn info_json(name: &str, info: &CollectionInfo) -> Value {
             json!({
                 "name": v.name,
                 "size": v.size,
-                "distance": distance_name(v.distance),
+                "distance": v.distance.name(),
                 "on_disk": v.on_disk,
             })
         })
@@ -260,16 +250,16 @@ fn info_json(name: &str, info: &CollectionInfo) -> Value {
     let sparse: Vec<Value> = info
         .sparse_vectors
         .iter()
-        .map(|v| json!({"name": v.name, "modifier": modifier_name(v.modifier)}))
+        .map(|v| json!({"name": v.name, "modifier": v.modifier.name()}))
         .collect();
     let schema: serde_json::Map<String, Value> = info
         .payload_schema
         .iter()
-        .map(|(field, s)| (field.clone(), json!(schema_name(*s))))
+        .map(|(field, s)| (field.clone(), json!(s.name())))
         .collect();
     json!({
         "name": name,
-        "status": status_name(info.status),
+        "status": info.status.name(),
         "points_count": info.points_count,
         "indexed_vectors_count": info.indexed_vectors_count,
         "segments_count": info.segments_count,

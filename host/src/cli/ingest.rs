@@ -17,8 +17,6 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::collections::parse_distance;
-use super::output::distance_name;
 use super::{CliResult, CollectionArg, Connection, Failure, missing_collection};
 
 pub const AFTER_HELP: &str = concat!(
@@ -55,7 +53,7 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub parallel: u32,
     /// Distance of a collection made by --create.
-    #[arg(long, env = "DISTANCE_METRIC", default_value = "Cosine", value_parser = parse_distance)]
+    #[arg(long, env = "DISTANCE_METRIC", default_value = "Cosine", value_parser = str::parse::<Distance>)]
     pub distance: Distance,
 }
 
@@ -298,13 +296,13 @@ pub async fn run(connection: &Connection, args: IngestArgs) -> CliResult {
         let dimension = batch.rows.len() / batch.ids.len();
         if !exists {
             client
-                .create_collection(collection, dimension as u64, distance_name(args.distance))
+                .create_collection(collection, dimension as u64, args.distance.name())
                 .await
                 .map_err(|e| server.explain(e, None))?;
             bar.suspend(|| {
                 eprintln!(
                     "created collection `{collection}` ({dimension} dims, {})",
-                    distance_name(args.distance)
+                    args.distance.name()
                 )
             });
             exists = true;

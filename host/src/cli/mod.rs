@@ -79,8 +79,8 @@ impl From<anyhow::Error> for Failure {
 impl From<Error> for Failure {
     /// Without knowing the operation; [`Server::explain`] adds the URL and collection.
     fn from(e: Error) -> Self {
-        let code = match e {
-            Error::Connection(_) | Error::Timeout(_) => EXIT_UNREACHABLE,
+        let code = match &e {
+            e if e.is_unreachable() => EXIT_UNREACHABLE,
             Error::InvalidInput(_) => EXIT_USAGE,
             _ => EXIT_FAILED,
         };

@@ -1,7 +1,5 @@
 //! Tables and names for what the CLI prints.
 
-use qdrant_integration::types::{CollectionStatus, Distance, PayloadSchemaType, SparseModifier};
-
 /// Rows under a header, each column as wide as its widest cell; the last column is not padded.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let columns = header.len();
@@ -41,44 +39,6 @@ pub fn truncate(text: &str, max: usize) -> String {
     let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
-}
-
-pub fn distance_name(d: Distance) -> &'static str {
-    match d {
-        Distance::Cosine => "Cosine",
-        Distance::Dot => "Dot",
-        Distance::Euclid => "Euclid",
-        Distance::Manhattan => "Manhattan",
-    }
-}
-
-pub fn status_name(s: CollectionStatus) -> &'static str {
-    match s {
-        CollectionStatus::Green => "green",
-        CollectionStatus::Yellow => "yellow",
-        CollectionStatus::Grey => "grey",
-        CollectionStatus::Red => "red",
-    }
-}
-
-pub fn schema_name(s: PayloadSchemaType) -> &'static str {
-    match s {
-        PayloadSchemaType::Keyword => "keyword",
-        PayloadSchemaType::Integer => "integer",
-        PayloadSchemaType::Float => "float",
-        PayloadSchemaType::Boolean => "bool",
-        PayloadSchemaType::Geo => "geo",
-        PayloadSchemaType::Datetime => "datetime",
-        PayloadSchemaType::Text => "text",
-        PayloadSchemaType::Uuid => "uuid",
-    }
-}
-
-pub fn modifier_name(m: SparseModifier) -> &'static str {
-    match m {
-        SparseModifier::None => "none",
-        SparseModifier::Idf => "idf",
-    }
 }
 
 /// Prints `value` as pretty JSON on stdout.
