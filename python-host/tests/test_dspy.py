@@ -86,9 +86,9 @@ def _record_calls(client: QdrantClient, monkeypatch: pytest.MonkeyPatch) -> list
     calls: list[str] = []
     original = client._instance.call
 
-    def call(name: str, *args: object) -> object:
+    def call(name: str, *args: object, **kwargs: object) -> object:
         calls.append(name)
-        return original(name, *args)
+        return original(name, *args, **kwargs)
 
     monkeypatch.setattr(client._instance, "call", call)
     return calls

@@ -82,12 +82,27 @@ def test_call_deadline_fires_against_a_silent_server(silent_server: str) -> None
     assert client.health_check() is False  # still usable
 
 
-def test_spent_deadline_times_out_and_the_client_recovers(qdrant_url: str, collection: str) -> None:
-    slow = QdrantClient(qdrant_url, call_timeout=0.001)
-    with pytest.raises(errors.Timeout):
-        slow.upsert(collection, list(range(5000)), unit_vectors(5000))
+def test_cpu_deadline_traps_and_the_client_recovers(
+    qdrant_url: str, collection: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qdrant_integration import _component
+
     client = QdrantClient(qdrant_url)
     client.create_collection(collection, DIM)
+    # No grace: the epoch deadline interrupts the component while it encodes the batch.
+    monkeypatch.setattr(_component, "_EPOCH_GRACE", 0.0)
+    slow = QdrantClient(qdrant_url, call_timeout=0.001)
+    with pytest.raises(errors.Timeout, match=r"deadline of 0\.001 s passed"):
+        slow.upsert(collection, list(range(20_000)), unit_vectors(20_000))
+    assert client.count(collection) == 0  # nothing was sent
+    monkeypatch.undo()
+    # The replaced sandbox runs: the component reaches the transport, whose budget is spent.
+    with pytest.raises(errors.Timeout, match="before this request"):
+        slow.collection_exists(collection)
+    # With the grace, a spent budget stops the next request instead.
+    budget = QdrantClient(qdrant_url, call_timeout=0.05)
+    with pytest.raises(errors.Timeout, match="deadline"):
+        budget.upsert(collection, list(range(20_000)), unit_vectors(20_000))
     assert client.upsert(collection, [1], unit_vectors(1)) == 1
 
 

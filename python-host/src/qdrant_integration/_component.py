@@ -201,18 +201,21 @@ class Instance:
                 return self._idle.pop()
         return _Sandbox(rt, self.memory_limit)
 
-    def call(self, name: str, *args: Any) -> Any:
+    def call(self, name: str, *args: Any, deadline: float | None = None) -> Any:
         """Calls an export with plain Python arguments (see :mod:`._wit`); returns its
         ``ok`` value, lifted the same way, or raises the mapped WIT error. The first
         argument is the client's config: it is converted for wasmtime once and reused
-        while the same object is passed."""
+        while the same object is passed. ``deadline`` (``time.monotonic()``) defaults to
+        ``call_timeout`` from now; one client method making several calls passes one."""
         rt = runtime()
         codec = rt.codecs[name]
         config = args[0]
         cached = self._config
         lowered = codec.lower(args)
-        deadline = time.monotonic() + self.call_timeout
-        ticks = max(1, int((self.call_timeout + _EPOCH_GRACE) / EPOCH_SECONDS))
+        if deadline is None:
+            deadline = time.monotonic() + self.call_timeout
+        left = deadline - time.monotonic()
+        ticks = max(1, int((left + _EPOCH_GRACE) / EPOCH_SECONDS))
         with _CALL_LOCK, _transport.allow(self._origin, deadline):
             try:
                 sandbox = self._take(rt)

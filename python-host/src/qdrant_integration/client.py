@@ -11,6 +11,7 @@ import asyncio
 import base64
 import json
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -613,8 +614,8 @@ class QdrantClient:
         state = dict(state)
         self.__init__(state.pop("url"), state.pop("api_key"), **state)  # type: ignore[misc]
 
-    def _call(self, name: str, *args: Any) -> Any:
-        return self._instance.call(name, self._config, *args)
+    def _call(self, name: str, *args: Any, deadline: float | None = None) -> Any:
+        return self._instance.call(name, self._config, *args, deadline=deadline)
 
     # -- service ------------------------------------------------------------------------
 
@@ -800,6 +801,8 @@ class QdrantClient:
             ):
                 raise errors.InvalidInput("payloads must be mappings (JSON objects)")
         written = 0
+        # One deadline for the whole upsert, however many calls it takes.
+        deadline = time.monotonic() + self._instance.call_timeout
         for start, end in chunks:
             batch = {
                 "ids": id_texts[start:end],
@@ -817,7 +820,9 @@ class QdrantClient:
                 ],
                 "payloads": texts[start:end],
             }
-            written += int(self._call("upsert-points", collection, batch, bool(wait)))
+            written += int(
+                self._call("upsert-points", collection, batch, bool(wait), deadline=deadline)
+            )
         return written
 
     def _upsert_chunks(
