@@ -78,6 +78,8 @@ _RUNTIME_LOCK = threading.Lock()
 #: Default per-store memory cap and per-call deadline (as the Rust host).
 DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
 DEFAULT_CALL_TIMEOUT = 120.0
+#: Idle sandboxes a client keeps for its next calls (more are dropped after use).
+MAX_IDLE_SANDBOXES = 8
 #: The epoch ticks every this many seconds.
 EPOCH_SECONDS = 0.01
 #: The CPU deadline trails the I/O deadline a little, so that a call whose last request
@@ -232,7 +234,8 @@ class Instance:
                 # A trapped store is unusable: it is dropped, the next call gets a new one.
                 raise self._trap(name, e) from e
         with self._pool_lock:
-            self._idle.append(sandbox)
+            if len(self._idle) < MAX_IDLE_SANDBOXES:
+                self._idle.append(sandbox)
         if codec.result is None:
             return None
         outcome = codec.result.lift(result)
