@@ -177,3 +177,45 @@ def test_async_calls_do_not_block_the_event_loop(client: QdrantClient, collectio
     assert written == 10_000
     assert ticks >= 5, "the event loop stalled during the upsert"
     assert top == [str(i) for i in range(20)]
+
+
+def test_concurrent_calls_overlap_their_network_waits() -> None:
+    """The call lock is released while the transport waits: four threads calling one
+    client against a server that answers after 0.4 s finish in well under 4 x 0.4 s."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(0.4)
+            body = json.dumps({"result": {"exists": True}, "status": "ok", "time": 0}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = QdrantClient(f"http://127.0.0.1:{server.server_address[1]}")
+        assert client.collection_exists("c")  # warm up
+        results: list[bool] = []
+        threads = [
+            threading.Thread(target=lambda: results.append(client.collection_exists("c")))
+            for _ in range(4)
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        assert results == [True] * 4
+        assert elapsed < 1.2, f"calls were serialised: {elapsed:.2f} s"
+    finally:
+        server.shutdown()
+        server.server_close()
