@@ -6,8 +6,8 @@ the `http-transport` import, implemented in :mod:`._transport`, which allows the
 Qdrant origin only.
 
 Limits: each store has a memory cap (``Store.set_limits``) and each call a deadline:
-epoch interruption for CPU (a daemon thread ticks the engine's epoch every 10 ms; the
-store's deadline is set before each call), and for I/O the transport's connect/read
+epoch interruption for CPU (a daemon thread ticks the engine's epoch every 10 ms while
+calls run; the store's deadline is set before each call), and for I/O the transport's connect/read
 timeouts, cut to what is left of the call's budget (a spent budget fails the next request
 with a timeout instead of sending it). A trap (memory, deadline, a guest panic) discards
 that store; the next call instantiates a fresh one.
@@ -109,10 +109,32 @@ def _send(_store: object, request: Record) -> Any:
         _CALL_LOCK.acquire()
 
 
+#: Calls in flight; the epoch ticker sleeps while there are none.
+_active = 0
+_active_lock = threading.Lock()
+_busy = threading.Event()
+
+
 def _ticker(engine: Engine) -> None:
     while True:
+        _busy.wait()
         time.sleep(EPOCH_SECONDS)
         engine.increment_epoch()
+
+
+class _Active:
+    def __enter__(self) -> None:
+        global _active
+        with _active_lock:
+            _active += 1
+            _busy.set()
+
+    def __exit__(self, *exc: object) -> None:
+        global _active
+        with _active_lock:
+            _active -= 1
+            if _active == 0:
+                _busy.clear()
 
 
 class _Runtime:
@@ -218,7 +240,7 @@ class Instance:
             deadline = time.monotonic() + self.call_timeout
         left = deadline - time.monotonic()
         ticks = max(1, int((left + _EPOCH_GRACE) / EPOCH_SECONDS))
-        with _CALL_LOCK, _transport.allow(self._origin, deadline):
+        with _Active(), _CALL_LOCK, _transport.allow(self._origin, deadline):
             try:
                 sandbox = self._take(rt)
                 if cached is None or cached[0] is not config:
