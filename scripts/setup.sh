@@ -18,3 +18,4 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e "./python-host[embeddings,dspy,test]" "ruff>=0.6"
+.venv/bin/python -m pip install --quiet -r tests/conformance/requirements.txt

@@ -8,3 +8,5 @@ bash scripts/setup.sh
 export QDRANT_INTEGRATION_BIN="$PWD/target/release/qdrant-integration"
 cargo test --release --locked --workspace
 .venv/bin/python -m pytest -q python-host/tests
+# Conformance of the embedded engine: schemathesis with Qdrant's OpenAPI spec, qdrant-client.
+.venv/bin/python -m pytest -q tests/conformance

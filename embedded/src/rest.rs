@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::engine::{Collection, EngineError, Meta, default_optimizer_config};
+use crate::engine::{Collection, EngineError, Meta, check_vector_name, default_optimizer_config};
 
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, EngineError> {
     serde_json::from_value(value)
@@ -292,6 +292,7 @@ fn parse_vectors(
                     "vectors: vector name must not be empty",
                 ));
             }
+            check_vector_name("vectors", &name)?;
             let params = dense_params(&name, params, hnsw, meta)?;
             out.insert(name, params);
         }
@@ -320,6 +321,7 @@ pub fn collection_config(request: CreateCollection) -> Result<(EdgeConfig, Meta)
     };
     let mut sparse = HashMap::new();
     for (name, params) in request.sparse_vectors.unwrap_or_default() {
+        check_vector_name("sparse_vectors", &name)?;
         if vectors.contains_key(&name) {
             return Err(EngineError::bad_input(format!(
                 "Vector name `{name}` is used by both a dense and a sparse vector"

@@ -1,0 +1,152 @@
+"""Query latency of the embedded engine: HNSW-indexed vs exact full scan, in the same run.
+
+Starts the engine (`qdrant-integration serve-embedded`, or `QDRANT_INTEGRATION_BIN`), fills a
+collection with random normalised 384-d vectors (Cosine), waits until the background optimizer
+has indexed every point (status green, `indexed_vectors_count` >= points), then times the same
+random queries with `params.exact=true` (the baseline: a full scan) and without it (HNSW).
+
+    .venv/bin/python bench/engine_query.py [--sizes 10000 100000] [--queries 300]
+
+Not a test and not part of CI: the figures depend on the machine. docs/benchmarks.md has them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+import requests
+
+from qdrant_integration import EmbeddedQdrant
+
+
+def percentile(values: list[float], p: float) -> float:
+    return float(np.percentile(np.array(values), p))
+
+
+def fill(session: requests.Session, url: str, name: str, vectors: np.ndarray) -> float:
+    started = time.perf_counter()
+    session.delete(f"{url}/collections/{name}").raise_for_status()
+    session.put(
+        f"{url}/collections/{name}",
+        json={"vectors": {"size": vectors.shape[1], "distance": "Cosine"}},
+    ).raise_for_status()
+    batch = 1000
+    for start in range(0, len(vectors), batch):
+        chunk = vectors[start : start + batch]
+        body = {
+            "batch": {
+                "ids": list(range(start + 1, start + 1 + len(chunk))),
+                "vectors": np.round(chunk, 6).tolist(),
+            }
+        }
+        session.put(f"{url}/collections/{name}/points?wait=true", json=body).raise_for_status()
+    return time.perf_counter() - started
+
+
+def wait_indexed(session: requests.Session, url: str, name: str, n: int, limit: float) -> float:
+    """Seconds until the collection is green with every vector indexed."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        info = session.get(f"{url}/collections/{name}").json()["result"]
+        if info["status"] == "green" and (info.get("indexed_vectors_count") or 0) >= n:
+            return time.perf_counter() - started
+        time.sleep(0.5)
+    raise TimeoutError(f"{name}: not indexed after {limit:.0f}s: {info}")
+
+
+def time_queries(
+    session: requests.Session, url: str, name: str, queries: np.ndarray, exact: bool
+) -> tuple[list[float], list[list[int]]]:
+    latencies: list[float] = []
+    results: list[list[int]] = []
+    path = f"{url}/collections/{name}/points/query"
+    for q in queries:
+        body = {"query": q.tolist(), "limit": 10, "params": {"exact": exact}}
+        started = time.perf_counter()
+        response = session.post(path, json=body)
+        latencies.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+        results.append([p["id"] for p in response.json()["result"]["points"]])
+    return latencies, results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--dim", type=int, default=384)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--index-timeout", type=float, default=1800)
+    parser.add_argument("--url", help="an engine already running (default: start one)")
+    args = parser.parse_args()
+
+    rng = np.random.default_rng(7)
+    engine = None if args.url else EmbeddedQdrant()
+    url = args.url or engine.start()
+    session = requests.Session()
+    rows = []
+    try:
+        for n in args.sizes:
+            vectors = rng.normal(size=(n, args.dim)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            queries = rng.normal(size=(args.queries, args.dim)).astype(np.float32)
+            queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+            name = f"bench_{n}"
+            upload = fill(session, url, name, vectors)
+            indexing = wait_indexed(session, url, name, n, args.index_timeout)
+            # Warm both paths (page cache, allocator) before timing.
+            time_queries(session, url, name, queries[:20], exact=True)
+            time_queries(session, url, name, queries[:20], exact=False)
+            exact, truth = time_queries(session, url, name, queries, exact=True)
+            hnsw, found = time_queries(session, url, name, queries, exact=False)
+            recall = statistics.mean(
+                len(set(t) & set(f)) / len(t) for t, f in zip(truth, found, strict=True)
+            )
+            row = {
+                "points": n,
+                "upload_s": upload,
+                "index_s": indexing,
+                "exact_p50": percentile(exact, 50),
+                "exact_p95": percentile(exact, 95),
+                "hnsw_p50": percentile(hnsw, 50),
+                "hnsw_p95": percentile(hnsw, 95),
+                "recall": recall,
+            }
+            rows.append(row)
+            print(
+                f"{n} points: upload {upload:.1f}s, indexed {indexing:.1f}s later; "
+                f"exact p50 {row['exact_p50']:.2f} ms p95 {row['exact_p95']:.2f} ms; "
+                f"hnsw p50 {row['hnsw_p50']:.2f} ms p95 {row['hnsw_p95']:.2f} ms; "
+                f"recall@10 {recall:.3f}",
+                file=sys.stderr,
+                flush=True,
+            )
+            session.delete(f"{url}/collections/{name}").raise_for_status()
+    finally:
+        if engine:
+            engine.stop()
+
+    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"{args.dim}-d Cosine, {args.queries} queries, limit 10, one client\n")  # fmt: skip
+    print(
+        "| points | exact p50 | exact p95 | HNSW p50 | HNSW p95 | p50 speed-up | p95 speed-up "
+        "| recall@10 | upload | index build |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r['points']:,} | {r['exact_p50']:.2f} ms | {r['exact_p95']:.2f} ms "
+            f"| {r['hnsw_p50']:.2f} ms | {r['hnsw_p95']:.2f} ms "
+            f"| {r['exact_p50'] / r['hnsw_p50']:.1f}x | {r['exact_p95'] / r['hnsw_p95']:.1f}x "
+            f"| {r['recall']:.3f} | {r['upload_s']:.0f} s | {r['index_s']:.0f} s |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,324 @@
+"""The official `qdrant-client` (REST) drives the engine; every expected answer is computed here
+from the same data: exact nearest neighbours by brute force with numpy, filters evaluated by a
+small Python model of Qdrant's filter semantics. Nothing is hard-coded.
+
+Set `CONFORMANCE_QDRANT_URL` to run the same test against a real Qdrant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from qdrant_client import QdrantClient, models
+
+DIM = 24
+N = 600
+COLORS = ["red", "green", "blue", "black"]
+CITIES = ["Berlin", "London", "Paris", "Tokyo", "Lima"]
+TAGS = ["a", "b", "c", "d", "e"]
+
+# Filters in Qdrant's JSON form: sent through `models.Filter` and evaluated by `matches`.
+FILTERS: dict[str, dict | None] = {
+    "none": None,
+    "keyword": {"must": [{"key": "color", "match": {"value": "red"}}]},
+    "range": {"must": [{"key": "price", "range": {"gte": 20.0, "lt": 70.0}}]},
+    "int_and_not": {
+        "must": [{"key": "n", "range": {"gt": 100}}],
+        "must_not": [{"key": "color", "match": {"value": "blue"}}],
+    },
+    "should_any": {
+        "should": [
+            {"key": "city.name", "match": {"any": ["Paris", "Lima"]}},
+            {"key": "tags", "match": {"value": "e"}},
+        ]
+    },
+    "except_empty": {
+        "must": [
+            {"key": "color", "match": {"except": ["red", "green"]}},
+            {"is_empty": {"key": "tags"}},
+        ]
+    },
+    "nested_bool_has_id": {
+        "must": [
+            {
+                "should": [
+                    {"key": "flag", "match": {"value": True}},
+                    {"has_id": list(range(1, 60))},
+                ]
+            }
+        ],
+        "must_not": [{"key": "price", "range": {"lte": 10.0}}],
+    },
+}
+
+
+def _values(payload: dict, key: str) -> list[Any]:
+    """The values at a dotted key; arrays are flattened, as Qdrant does."""
+    current: list[Any] = [payload]
+    for part in key.split("."):
+        nxt: list[Any] = []
+        for item in current:
+            if isinstance(item, dict) and part in item:
+                value = item[part]
+                nxt.extend(value if isinstance(value, list) else [value])
+        current = nxt
+    return [v for v in current if v is not None]
+
+
+def _condition(point_id: int, payload: dict, cond: dict) -> bool:
+    if "has_id" in cond:
+        return point_id in cond["has_id"]
+    if "is_empty" in cond:
+        return not _values(payload, cond["is_empty"]["key"])
+    if any(k in cond for k in ("must", "should", "must_not")):
+        return matches(point_id, payload, cond)
+    values = _values(payload, cond["key"])
+    if "match" in cond:
+        match = cond["match"]
+        if "value" in match:
+            return any(v == match["value"] and type(v) is type(match["value"]) for v in values)
+        if "any" in match:
+            return any(v in match["any"] for v in values)
+        if "except" in match:
+            # Qdrant: true when some value is outside the list (a missing key does not match).
+            return any(v not in match["except"] for v in values)
+    if "range" in cond:
+        r = cond["range"]
+
+        def within(v: float) -> bool:
+            return (
+                ("gt" not in r or v > r["gt"])
+                and ("gte" not in r or v >= r["gte"])
+                and ("lt" not in r or v < r["lt"])
+                and ("lte" not in r or v <= r["lte"])
+            )
+
+        return any(
+            isinstance(v, int | float) and not isinstance(v, bool) and within(v) for v in values
+        )
+    raise AssertionError(f"condition not modelled: {cond}")
+
+
+def matches(point_id: int, payload: dict, flt: dict | None) -> bool:
+    if not flt:
+        return True
+    must = all(_condition(point_id, payload, c) for c in flt.get("must") or [])
+    should = flt.get("should") or []
+    any_should = not should or any(_condition(point_id, payload, c) for c in should)
+    must_not = not any(_condition(point_id, payload, c) for c in flt.get("must_not") or [])
+    return must and any_should and must_not
+
+
+def _payload(rng: np.random.Generator, i: int) -> dict:
+    payload: dict[str, Any] = {
+        "n": int(i),
+        "color": COLORS[int(rng.integers(len(COLORS)))],
+        "price": round(float(rng.uniform(0, 100)), 3),
+        "city": {"name": CITIES[int(rng.integers(len(CITIES)))]},
+        "tags": [TAGS[int(t)] for t in rng.choice(len(TAGS), int(rng.integers(0, 3)), False)],
+    }
+    if rng.random() < 0.3:
+        payload["flag"] = bool(rng.random() < 0.5)
+    return payload
+
+
+class Data:
+    def __init__(self, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.ids = list(range(1, N + 1))
+        self.vectors = rng.normal(size=(N, DIM)).astype(np.float32)
+        self.payloads = {i: _payload(rng, i) for i in self.ids}
+        self.queries = rng.normal(size=(4, DIM)).astype(np.float32)
+
+
+def expected_search(
+    data: Data,
+    ids: list[int],
+    distance: models.Distance,
+    query: np.ndarray,
+    flt: dict | None,
+    limit: int,
+    offset: int = 0,
+    threshold: float | None = None,
+) -> list[tuple[int, float]]:
+    """Exact search by brute force, with Qdrant's scores and ordering per distance."""
+    keep = [i for i in ids if matches(i, data.payloads[i], flt)]
+    if not keep:
+        return []
+    vectors = data.vectors[np.array(keep) - 1].astype(np.float64)
+    q = query.astype(np.float64)
+    if distance == models.Distance.COSINE:
+        vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        scores = vectors @ (q / np.linalg.norm(q))
+        higher_better = True
+    elif distance == models.Distance.DOT:
+        scores = vectors @ q
+        higher_better = True
+    elif distance == models.Distance.EUCLID:
+        scores = np.linalg.norm(vectors - q, axis=1)
+        higher_better = False
+    else:
+        scores = np.abs(vectors - q).sum(axis=1)
+        higher_better = False
+    order = sorted(
+        zip(keep, scores.tolist(), strict=True),
+        key=lambda p: (-p[1] if higher_better else p[1], p[0]),
+    )
+    if threshold is not None:
+        order = [p for p in order if (p[1] >= threshold if higher_better else p[1] <= threshold)]
+    return order[offset : offset + limit]
+
+
+def assert_same(got: list[models.ScoredPoint], expected: list[tuple[int, float]]) -> None:
+    assert [p.id for p in got] == [i for i, _ in expected]
+    np.testing.assert_allclose(
+        [p.score for p in got], [s for _, s in expected], rtol=1e-4, atol=1e-4
+    )
+
+
+@pytest.fixture(scope="module")
+def client(qdrant_url: str) -> QdrantClient:
+    return QdrantClient(url=qdrant_url, prefer_grpc=False, timeout=60)
+
+
+@pytest.fixture
+def collection(client: QdrantClient) -> Iterator[str]:
+    name = f"qc_{uuid.uuid4().hex[:10]}"
+    yield name
+    client.delete_collection(name)
+
+
+def _filter(flt: dict | None) -> models.Filter | None:
+    return models.Filter.model_validate(flt) if flt else None
+
+
+@pytest.mark.parametrize(
+    "distance",
+    [
+        models.Distance.COSINE,
+        models.Distance.DOT,
+        models.Distance.EUCLID,
+        models.Distance.MANHATTAN,
+    ],
+)
+def test_client_round_trip_matches_brute_force(
+    client: QdrantClient, collection: str, distance: models.Distance
+) -> None:
+    data = Data(seed=len(distance.value))
+    assert client.create_collection(
+        collection, vectors_config=models.VectorParams(size=DIM, distance=distance)
+    )
+    assert client.collection_exists(collection)
+    # Two ways in: PointStruct lists and column batches.
+    half = N // 2
+    client.upsert(
+        collection,
+        points=[
+            models.PointStruct(id=i, vector=data.vectors[i - 1].tolist(), payload=data.payloads[i])
+            for i in data.ids[:half]
+        ],
+        wait=True,
+    )
+    result = client.upsert(
+        collection,
+        points=models.Batch(
+            ids=data.ids[half:],
+            vectors=data.vectors[half:].tolist(),
+            payloads=[data.payloads[i] for i in data.ids[half:]],
+        ),
+        wait=True,
+    )
+    assert result.status == models.UpdateStatus.COMPLETED
+    client.create_payload_index(collection, "color", models.PayloadSchemaType.KEYWORD, wait=True)
+    client.create_payload_index(collection, "price", models.PayloadSchemaType.FLOAT, wait=True)
+
+    info = client.get_collection(collection)
+    assert info.points_count == N
+    assert info.config.params.vectors.size == DIM
+    assert info.config.params.vectors.distance == distance
+    assert set(info.payload_schema) == {"color", "price"}
+
+    ids = data.ids
+    exact = models.SearchParams(exact=True)
+    for name, flt in FILTERS.items():
+        for q in data.queries[:2]:
+            got = client.query_points(
+                collection, query=q.tolist(), query_filter=_filter(flt), limit=10,
+                search_params=exact, with_payload=True,
+            ).points  # fmt: skip
+            assert_same(got, expected_search(data, ids, distance, q, flt, 10))
+            for p in got:
+                assert p.payload == data.payloads[p.id], name
+        count = client.count(collection, count_filter=_filter(flt), exact=True).count
+        assert count == sum(matches(i, data.payloads[i], flt) for i in ids), name
+
+    # Offset and score threshold.
+    q = data.queries[2]
+    full = expected_search(data, ids, distance, q, None, 30)
+    got = client.query_points(
+        collection, query=q.tolist(), limit=7, offset=5, search_params=exact
+    ).points
+    assert_same(got, full[5:12])
+    # Midway between two neighbours' scores, so float rounding cannot move the cut.
+    threshold = (full[12][1] + full[13][1]) / 2
+    got = client.query_points(
+        collection, query=q.tolist(), limit=30, score_threshold=threshold, search_params=exact
+    ).points
+    assert_same(got, expected_search(data, ids, distance, q, None, 30, threshold=threshold))
+
+    # Scroll: every match once, in id order, across pages.
+    flt = FILTERS["should_any"]
+    seen: list[int] = []
+    offset = None
+    while True:
+        page, offset = client.scroll(
+            collection, scroll_filter=_filter(flt), limit=37, offset=offset, with_payload=True
+        )
+        seen.extend(p.id for p in page)
+        for p in page:
+            assert p.payload == data.payloads[p.id]
+        if offset is None:
+            break
+    assert seen == [i for i in ids if matches(i, data.payloads[i], flt)]
+
+    # Retrieve, with vectors.
+    records = client.retrieve(collection, ids=[3, 77, 10_000], with_vectors=True)
+    assert sorted(r.id for r in records) == [3, 77]
+    for r in records:
+        stored = np.array(r.vector)
+        original = data.vectors[r.id - 1]
+        if distance == models.Distance.COSINE:
+            original = original / np.linalg.norm(original)
+        np.testing.assert_allclose(stored, original, rtol=1e-5, atol=1e-6)
+
+    # Delete by ids and by filter; later answers leave those points out.
+    client.delete(collection, points_selector=models.PointIdsList(points=[1, 2, 3]), wait=True)
+    gone = {"must": [{"key": "color", "match": {"value": "black"}}]}
+    client.delete(
+        collection, points_selector=models.FilterSelector(filter=_filter(gone)), wait=True
+    )
+    left = [i for i in ids if i > 3 and not matches(i, data.payloads[i], gone)]
+    assert client.count(collection, exact=True).count == len(left)
+    q = data.queries[3]
+    for flt in (None, FILTERS["range"]):
+        got = client.query_points(
+            collection, query=q.tolist(), query_filter=_filter(flt), limit=15, search_params=exact
+        ).points
+        assert_same(got, expected_search(data, left, distance, q, flt, 15))
+
+    # Payload updates show in filters.
+    targets = left[:2]
+    client.set_payload(collection, payload={"color": "black"}, points=targets, wait=True)
+    assert {
+        p.id
+        for p in client.scroll(
+            collection, scroll_filter=_filter(gone), limit=100, with_payload=False
+        )[0]
+    } == set(targets)
+
+    assert client.delete_collection(collection)
+    assert not client.collection_exists(collection)
