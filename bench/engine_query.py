@@ -61,13 +61,21 @@ def wait_indexed(session: requests.Session, url: str, name: str, n: int, limit: 
 
 
 def time_queries(
-    session: requests.Session, url: str, name: str, queries: np.ndarray, exact: bool
+    session: requests.Session,
+    url: str,
+    name: str,
+    queries: np.ndarray,
+    exact: bool,
+    hnsw_ef: int | None = None,
 ) -> tuple[list[float], list[list[int]]]:
     latencies: list[float] = []
     results: list[list[int]] = []
     path = f"{url}/collections/{name}/points/query"
+    params: dict = {"exact": exact}
+    if hnsw_ef:
+        params["hnsw_ef"] = hnsw_ef
     for q in queries:
-        body = {"query": q.tolist(), "limit": 10, "params": {"exact": exact}}
+        body = {"query": q.tolist(), "limit": 10, "params": params}
         started = time.perf_counter()
         response = session.post(path, json=body)
         latencies.append((time.perf_counter() - started) * 1000)
@@ -81,6 +89,13 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--hnsw-ef",
+        type=int,
+        nargs="*",
+        default=[256],
+        help="also time HNSW with these `params.hnsw_ef` (besides the default)",
+    )
     parser.add_argument("--index-timeout", type=float, default=1800)
     parser.add_argument("--url", help="an engine already running (default: start one)")
     args = parser.parse_args()
@@ -103,29 +118,24 @@ def main() -> int:
             time_queries(session, url, name, queries[:20], exact=True)
             time_queries(session, url, name, queries[:20], exact=False)
             exact, truth = time_queries(session, url, name, queries, exact=True)
-            hnsw, found = time_queries(session, url, name, queries, exact=False)
-            recall = statistics.mean(
-                len(set(t) & set(f)) / len(t) for t, f in zip(truth, found, strict=True)
-            )
-            row = {
-                "points": n,
-                "upload_s": upload,
-                "index_s": indexing,
-                "exact_p50": percentile(exact, 50),
-                "exact_p95": percentile(exact, 95),
-                "hnsw_p50": percentile(hnsw, 50),
-                "hnsw_p95": percentile(hnsw, 95),
-                "recall": recall,
-            }
-            rows.append(row)
-            print(
-                f"{n} points: upload {upload:.1f}s, indexed {indexing:.1f}s later; "
-                f"exact p50 {row['exact_p50']:.2f} ms p95 {row['exact_p95']:.2f} ms; "
-                f"hnsw p50 {row['hnsw_p50']:.2f} ms p95 {row['hnsw_p95']:.2f} ms; "
-                f"recall@10 {recall:.3f}",
-                file=sys.stderr,
-                flush=True,
-            )
+            for ef in [None, *args.hnsw_ef]:
+                hnsw, found = time_queries(session, url, name, queries, False, ef)
+                recall = statistics.mean(
+                    len(set(t) & set(f)) / len(t) for t, f in zip(truth, found, strict=True)
+                )
+                row = {
+                    "points": n,
+                    "ef": ef or "default",
+                    "upload_s": upload,
+                    "index_s": indexing,
+                    "exact_p50": percentile(exact, 50),
+                    "exact_p95": percentile(exact, 95),
+                    "hnsw_p50": percentile(hnsw, 50),
+                    "hnsw_p95": percentile(hnsw, 95),
+                    "recall": recall,
+                }
+                rows.append(row)
+                print(row, file=sys.stderr, flush=True)
             session.delete(f"{url}/collections/{name}").raise_for_status()
     finally:
         if engine:
@@ -134,13 +144,13 @@ def main() -> int:
     print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"{args.dim}-d Cosine, {args.queries} queries, limit 10, one client\n")  # fmt: skip
     print(
-        "| points | exact p50 | exact p95 | HNSW p50 | HNSW p95 | p50 speed-up | p95 speed-up "
-        "| recall@10 | upload | index build |"
+        "| points | hnsw_ef | exact p50 | exact p95 | HNSW p50 | HNSW p95 | p50 speed-up "
+        "| p95 speed-up | recall@10 | upload | index build |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
-            f"| {r['points']:,} | {r['exact_p50']:.2f} ms | {r['exact_p95']:.2f} ms "
+            f"| {r['points']:,} | {r['ef']} | {r['exact_p50']:.2f} ms | {r['exact_p95']:.2f} ms "
             f"| {r['hnsw_p50']:.2f} ms | {r['hnsw_p95']:.2f} ms "
             f"| {r['exact_p50'] / r['hnsw_p50']:.1f}x | {r['exact_p95'] / r['hnsw_p95']:.1f}x "
             f"| {r['recall']:.3f} | {r['upload_s']:.0f} s | {r['index_s']:.0f} s |"
