@@ -450,12 +450,13 @@ fn encode_points(batch: &PointBatch) -> Result<Vec<Vec<u8>>, Error> {
             batch.payloads.len()
         )));
     }
-    let mut named: Vec<(&str, Vec<Value>)> = Vec::new();
+    let mut dense: Vec<(&str, Vec<Vec<f32>>)> = Vec::new();
     for column in &batch.dense {
         let rows = vector::unpack(&column.data, column.dimension, count)
             .map_err(|e| in_column(e, &column.name))?;
-        named.push((&column.name, rows.into_iter().map(Value::from).collect()));
+        dense.push((&column.name, rows));
     }
+    let mut sparse: Vec<(&str, Vec<Value>)> = Vec::new();
     for column in &batch.sparse {
         if column.name.is_empty() {
             return Err(Error::InvalidInput("sparse vectors need a name".into()));
@@ -473,9 +474,13 @@ fn encode_points(batch: &PointBatch) -> Result<Vec<Vec<u8>>, Error> {
             .enumerate()
             .map(|(i, v)| vector::sparse_json(v, &format!("sparse vector `{}`[{i}]", column.name)))
             .collect::<Result<_, _>>()?;
-        named.push((&column.name, rows));
+        sparse.push((&column.name, rows));
     }
-    let mut names: Vec<&str> = named.iter().map(|(n, _)| *n).collect();
+    let mut names: Vec<&str> = dense
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(sparse.iter().map(|(n, _)| *n))
+        .collect();
     names.sort_unstable();
     if names.windows(2).any(|w| w[0] == w[1]) {
         return Err(Error::InvalidInput(
@@ -483,11 +488,8 @@ fn encode_points(batch: &PointBatch) -> Result<Vec<Vec<u8>>, Error> {
         ));
     }
     // A lone unnamed dense vector goes in Qdrant's short form; otherwise a map by name.
-    let short_form = matches!(named.as_slice(), [(name, _)] if name.is_empty());
-    let mut columns: Vec<_> = named
-        .into_iter()
-        .map(|(n, rows)| (n, rows.into_iter()))
-        .collect();
+    let short_form =
+        sparse.is_empty() && matches!(dense.as_slice(), [(name, _)] if name.is_empty());
     batch
         .ids
         .iter()
@@ -501,20 +503,51 @@ fn encode_points(batch: &PointBatch) -> Result<Vec<Vec<u8>>, Error> {
             if let Some(original) = id.original {
                 payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
             }
-            let mut point = json!({"id": id.json});
-            if short_form {
-                point["vector"] = columns[0].1.next().expect("one row per id");
-            } else if !columns.is_empty() {
-                let vectors: Map<String, Value> = columns
-                    .iter_mut()
-                    .map(|(name, rows)| (name.to_string(), rows.next().expect("one row per id")))
-                    .collect();
-                point["vector"] = Value::Object(vectors);
-            }
-            point["payload"] = Value::Object(payload);
-            Ok(serde_json::to_vec(&point).expect("JSON values always serialize"))
+            let vector = if short_form {
+                Some(PointVectors::Short(&dense[0].1[i]))
+            } else if names.is_empty() {
+                None
+            } else {
+                let dense = dense
+                    .iter()
+                    .map(|(n, rows)| (*n, OneVector::Dense(&rows[i])));
+                let sparse = sparse
+                    .iter()
+                    .map(|(n, rows)| (*n, OneVector::Sparse(&rows[i])));
+                Some(PointVectors::Named(dense.chain(sparse).collect()))
+            };
+            let point = PointJson {
+                id: &id.json,
+                vector,
+                payload: &payload,
+            };
+            Ok(serde_json::to_vec(&point).expect("points always serialize"))
         })
         .collect()
+}
+
+/// One point of an upsert body. Dense values serialize as `f32`: the shortest text that
+/// reads back to the same float, and cheaper to format than the `f64` a `Value` would hold.
+#[derive(serde::Serialize)]
+struct PointJson<'a> {
+    id: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vector: Option<PointVectors<'a>>,
+    payload: &'a Map<String, Value>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum PointVectors<'a> {
+    Short(&'a [f32]),
+    Named(std::collections::BTreeMap<&'a str, OneVector<'a>>),
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum OneVector<'a> {
+    Dense(&'a [f32]),
+    Sparse(&'a Value),
 }
 
 fn in_column(error: Error, name: &str) -> Error {
@@ -637,6 +670,15 @@ mod tests {
             json!({"id": 1, "vector": [0.5, 0.5], "payload": {"n": 1}})
         );
         assert_eq!(bodies[2]["points"][0]["id"], json!(DEFAULT_UPSERT_BATCH));
+    }
+
+    #[test]
+    fn dense_values_are_written_as_shortest_f32_text() {
+        let rec = Recorder::default().reply(200, OK_UPDATE);
+        let points = batch(&["1"], vec![dense("", 3, &[0.1, -2.5e-8, 1.0 / 3.0])]);
+        client(&rec, None).upsert_points("c", &points, true).unwrap();
+        let body = String::from_utf8(rec.sent.borrow()[0].body.clone().unwrap()).unwrap();
+        assert!(body.contains("[0.1,-2.5e-8,0.33333334]"), "{body}");
     }
 
     #[test]

@@ -115,6 +115,11 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `RUST_LOG=qdrant_integration=debug` shows every operation and HTTP attempt on stderr.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let api_key = cli.api_key.filter(|k| !k.is_empty());
     let connection = Connection {
