@@ -29,7 +29,7 @@ struct UpsertBody<'a> {
 #[derive(serde::Serialize)]
 struct PointBody<'a> {
     id: u64,
-    vector: Vec<f64>,
+    vector: &'a [f32],
     payload: &'a Value,
 }
 
@@ -72,7 +72,7 @@ fn main() {
                     let points: Vec<PointBody> = (start..end)
                         .map(|i| PointBody {
                             id: i as u64,
-                            vector: widen(&rows[i * DIM..(i + 1) * DIM]),
+                            vector: &rows[i * DIM..(i + 1) * DIM],
                             payload: &body_payloads[i - start],
                         })
                         .collect();
