@@ -676,7 +676,9 @@ mod tests {
     fn dense_values_are_written_as_shortest_f32_text() {
         let rec = Recorder::default().reply(200, OK_UPDATE);
         let points = batch(&["1"], vec![dense("", 3, &[0.1, -2.5e-8, 1.0 / 3.0])]);
-        client(&rec, None).upsert_points("c", &points, true).unwrap();
+        client(&rec, None)
+            .upsert_points("c", &points, true)
+            .unwrap();
         let body = String::from_utf8(rec.sent.borrow()[0].body.clone().unwrap()).unwrap();
         assert!(body.contains("[0.1,-2.5e-8,0.33333334]"), "{body}");
     }
