@@ -141,7 +141,7 @@ impl<T: Transport> Qdrant<T> {
         }
         let request = HttpRequest {
             method,
-            url: format!("{}{path}", self.base_url),
+            url: self.url_of(path),
             headers,
             body,
             connect_timeout_ms: self
@@ -174,6 +174,11 @@ impl<T: Transport> Qdrant<T> {
             backoff = (backoff * 2).min(Duration::from_millis(policy.max_backoff_ms.into()));
             attempt += 1;
         }
+    }
+
+    /// The absolute URL of `path` on the configured server.
+    pub(crate) fn url_of(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
     }
 
     /// `path` plus Qdrant's `wait` parameter (and the server timeout, which every write takes).

@@ -37,20 +37,28 @@ impl<T: Transport> Qdrant<T> {
     }
 
     /// The server fetches `location` itself; the api-key goes only to the configured url.
+    /// A bare name (no scheme) means that snapshot of `collection` on this same server.
     pub fn recover_snapshot(
         &self,
         collection: &str,
         location: &str,
         checksum: Option<&str>,
     ) -> Result<(), Error> {
-        let scheme_ok = ["file://", "http://", "https://"]
-            .iter()
-            .any(|s| location.starts_with(s) && location.len() > s.len());
-        if !scheme_ok {
-            return Err(Error::InvalidInput(format!(
-                "snapshot location `{location}` must be a file://, http:// or https:// URL"
-            )));
-        }
+        let location = if location.contains("://") {
+            let scheme_ok = ["file://", "http://", "https://"]
+                .iter()
+                .any(|s| location.starts_with(s) && location.len() > s.len());
+            if !scheme_ok {
+                return Err(Error::InvalidInput(format!(
+                    "snapshot location `{location}` must be a file://, http:// or https:// URL, or a snapshot name"
+                )));
+            }
+            location.to_owned()
+        } else {
+            check_name(location, "snapshot name")?;
+            let suffix = format!("/snapshots/{}", percent_encode(location));
+            self.url_of(&collection_path(collection, &suffix)?)
+        };
         let path = collection_path(collection, "/snapshots/recover?wait=true")?;
         let mut body = json!({"location": location});
         if let Some(sum) = checksum {
@@ -101,6 +109,10 @@ mod tests {
             rec.bodies()[2],
             json!({"location": "http://qdrant:6333/collections/c/snapshots/c-1.snapshot"})
         );
+        assert!(matches!(
+            c.recover_snapshot("c", "ftp://elsewhere/x.snapshot", None),
+            Err(Error::InvalidInput(_))
+        ));
         assert!(matches!(
             c.recover_snapshot("c", "/tmp/x.snapshot", None),
             Err(Error::InvalidInput(_))

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use qdrant_component::rest::percent_encode;
 use qdrant_component::vector::pack;
 use serde_json::Value;
 use wasmtime::Store;
@@ -542,19 +541,10 @@ impl QdrantClient {
         collection: &str,
         snapshot: impl AsRef<str>,
     ) -> Result<()> {
-        let snapshot = snapshot.as_ref();
-        // Anything with a scheme is a location (the component checks which schemes).
-        let location = if snapshot.contains("://") {
-            snapshot.to_owned()
-        } else {
-            format!(
-                "{}/collections/{}/snapshots/{}",
-                self.config.url.trim_end_matches('/'),
-                percent_encode(collection),
-                percent_encode(snapshot)
-            )
-        };
-        call!(self, call_recover_snapshot(collection, &location, None))
+        call!(
+            self,
+            call_recover_snapshot(collection, snapshot.as_ref(), None)
+        )
     }
 }
 

@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
-from urllib.parse import quote
 
 import numpy as np
 from wasmtime.component import Variant
@@ -1125,14 +1124,8 @@ class QdrantClient:
         if isinstance(snapshot, Snapshot):
             checksum = checksum or snapshot.checksum
             snapshot = snapshot.name
-        if "://" in snapshot:
-            location = snapshot
-        else:
-            location = (
-                f"{self.url.strip().rstrip('/')}/collections/{quote(collection, safe='')}"
-                f"/snapshots/{quote(snapshot, safe='')}"
-            )
-        self._call("recover-snapshot", collection, location, checksum)
+        # The component turns a bare name into that snapshot's URL on this server.
+        self._call("recover-snapshot", collection, snapshot, checksum)
 
     # -- asyncio ------------------------------------------------------------------------
     # Each runs the synchronous call in a worker thread (``asyncio.to_thread``): the event
