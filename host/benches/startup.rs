@@ -8,8 +8,8 @@
 //!   (`qdrant-integration health-check --url URL`).
 //! * `per_call`: `server_info` (`GET /`) and `ready` (`GET /readyz`) through the host against
 //!   the native client sending the same requests, interleaved; the p50 difference is the
-//!   whole host cost of one call. A replica of the host's engine (same pooling and epoch
-//!   configuration, public wasmtime API) times instantiation from an `InstancePre` alone.
+//!   whole host cost of one call. `QdrantClient::instantiate_only` times the host's own
+//!   instantiation from its `InstancePre` alone.
 //!
 //! `cargo bench -p qdrant-integration --bench startup` (add `-- first_client` or
 //! `-- per_call` to run one part).
@@ -17,7 +17,6 @@
 mod common;
 
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -277,7 +276,7 @@ fn per_call(url: &str) -> Vec<String> {
     let over_info = hi.p50.as_secs_f64() - ni.p50.as_secs_f64();
     let over_ready = hr.p50.as_secs_f64() - nr.p50.as_secs_f64();
 
-    let inst = instantiation();
+    let inst = instantiation(url);
 
     let mut c = Criterion::default()
         .configure_from_args()
@@ -305,7 +304,7 @@ fn per_call(url: &str) -> Vec<String> {
             over_ready * 1e6
         ),
         format!(
-            "  instantiation alone (Store::new + InstancePre::instantiate_async + drop, replica engine): p50 {}, p90 {}",
+            "  instantiation alone (the host's own store + InstancePre::instantiate_async + drop): p50 {}, p90 {}",
             us(inst.p50),
             us(inst.p90)
         ),
@@ -327,124 +326,36 @@ async fn native_status(native: &Native, replay: &Replay) {
     native.status(replay).await;
 }
 
-// ---- instantiation alone, on a replica of the host's engine -------------------------------
+// ---- instantiation alone, through the host's own runtime ------------------------------
 
-mod replica {
-    use wasmtime::component::{Component, InstancePre, Linker, ResourceTable};
-    use wasmtime::{
-        Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
-        StoreLimitsBuilder,
-    };
-    use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-    use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
-
-    use qdrant_integration::{MAX_CONCURRENT_INSTANCES, MAX_MEMORY_BYTES};
-
-    pub struct State {
-        wasi: WasiCtx,
-        http: WasiHttpCtx,
-        table: ResourceTable,
-        limits: StoreLimits,
-    }
-
-    impl WasiView for State {
-        fn ctx(&mut self) -> WasiCtxView<'_> {
-            WasiCtxView {
-                ctx: &mut self.wasi,
-                table: &mut self.table,
-            }
-        }
-    }
-
-    impl WasiHttpView for State {
-        fn http(&mut self) -> WasiHttpCtxView<'_> {
-            WasiHttpCtxView {
-                ctx: &mut self.http,
-                table: &mut self.table,
-                hooks: wasmtime_wasi_http::default_hooks(),
-            }
-        }
-    }
-
-    /// The host's engine configuration (host/src/runtime.rs), rebuilt with public API.
-    pub fn prepare() -> wasmtime::Result<(Engine, InstancePre<State>)> {
-        let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(MAX_CONCURRENT_INSTANCES)
-            .total_core_instances(MAX_CONCURRENT_INSTANCES * 8)
-            .total_memories(MAX_CONCURRENT_INSTANCES * 2)
-            .total_tables(MAX_CONCURRENT_INSTANCES * 8)
-            .max_memory_size(MAX_MEMORY_BYTES);
-        let mut config = Config::new();
-        config
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
-            .epoch_interruption(true);
-        let engine = Engine::new(&config)?;
-        let component = Component::from_binary(&engine, qdrant_integration::COMPONENT_WASM)?;
-        let mut linker = Linker::<State>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        let pre = linker.instantiate_pre(&component)?;
-        Ok((engine, pre))
-    }
-
-    /// What the host does per call before the export runs: a fresh store with deny-all
-    /// WASI, limits and an epoch deadline, then instantiation; the store is dropped after.
-    pub async fn instantiate_once(engine: &Engine, pre: &InstancePre<State>) {
-        let state = State {
-            wasi: WasiCtx::builder().inherit_stderr().build(),
-            http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(64 << 20)
-                .instances(16)
-                .trap_on_grow_failure(true)
-                .build(),
-        };
-        let mut store = Store::new(engine, state);
-        store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(12_000);
-        store.epoch_deadline_trap();
-        let instance = pre
-            .instantiate_async(&mut store)
-            .await
-            .expect("instantiate");
-        std::hint::black_box(&instance);
-    }
-}
-
-fn instantiation() -> Stats {
-    let started = Instant::now();
-    let (engine, pre) = replica::prepare().expect("replica engine");
-    println!(
-        "  replica engine: component compiled in {} (not cached; the host loads its artifact from disk)",
-        ms(started.elapsed())
-    );
+fn instantiation(url: &str) -> Stats {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let engine = Arc::new(engine);
+    let client = rt.block_on(QdrantClient::new(url, None)).expect("client");
     let samples = rt.block_on(async {
         for _ in 0..200 {
-            replica::instantiate_once(&engine, &pre).await;
+            client.instantiate_only().await.expect("instantiate");
         }
         let mut v = Vec::with_capacity(CALL_SAMPLES);
         for _ in 0..CALL_SAMPLES {
-            v.push(timed(replica::instantiate_once(&engine, &pre)).await.0);
+            let (took, done) = timed(client.instantiate_only()).await;
+            done.expect("instantiate");
+            v.push(took);
         }
         v
     });
     let mut samples = samples;
     let s = stats(&mut samples);
-    print_latency_row("instantiate (replica)", &s);
+    print_latency_row("instantiate", &s);
     let mut c = Criterion::default()
         .configure_from_args()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .sample_size(40);
     c.bench_function("instantiate_from_instance_pre", |b| {
-        b.to_async(&rt)
-            .iter(|| replica::instantiate_once(&engine, &pre))
+        b.to_async(&rt).iter(|| client.instantiate_only())
     });
     s
 }

@@ -194,6 +194,15 @@ impl QdrantClient {
         self.runtime.loaded_from_cache
     }
 
+    /// Creates a sandboxed instance as a call would, then drops it without calling: the
+    /// sandbox's fixed cost per call. For benchmarks.
+    #[doc(hidden)]
+    pub async fn instantiate_only(&self) -> Result<()> {
+        self.runtime
+            .with_instance(&self.origin, self.limits, async |_store, _retriever| Ok(()))
+            .await
+    }
+
     /// Base URL this client talks to.
     pub fn url(&self) -> &str {
         &self.config.url

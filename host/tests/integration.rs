@@ -7,21 +7,7 @@ use serde_json::json;
 
 mod common;
 
-use common::{client, collection_name, target};
-
-const DIM: usize = 8;
-
-fn vector(i: usize) -> Vec<f32> {
-    (0..DIM)
-        .map(|j| ((i * 37 + j * 11) as f32 * 0.173).sin() + 0.05 * j as f32)
-        .collect()
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    dot / (norm(a) * norm(b))
-}
+use common::{DIM, client, collection_name, cosine, target, vector};
 
 fn group(i: usize) -> &'static str {
     if i.is_multiple_of(3) { "a" } else { "b" }

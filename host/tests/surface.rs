@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{Target, client, collection_name, target};
+use common::{DIM, Target, client, collection_name, cosine, target, vector};
 use qdrant_integration::types::{
     CollectionConfig, CollectionStatus, CollectionUpdate, Condition, Conditions, Distance, Filter,
     Fusion, PayloadSchemaType, PayloadSelector, PointBatch, PointsSelector, Prefetch, Quantization,
@@ -15,20 +15,6 @@ use qdrant_integration::types::{
 };
 use qdrant_integration::{Error, QdrantClient};
 use serde_json::{Value, json};
-
-const DIM: usize = 8;
-
-fn vector(i: usize) -> Vec<f32> {
-    (0..DIM)
-        .map(|j| ((i * 37 + j * 11) as f32 * 0.173).sin() + 0.05 * j as f32)
-        .collect()
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    dot / (norm(a) * norm(b))
-}
 
 /// Even points have integer ids, odd ones free-form string ids (mapped by the component).
 fn id(i: usize) -> String {

@@ -42,3 +42,19 @@ pub async fn client(target: &Target) -> QdrantClient {
 pub fn collection_name(test: &str) -> String {
     format!("it_{test}_{}", std::process::id())
 }
+
+/// Dimension of the test vectors below.
+pub const DIM: usize = 8;
+
+/// Deterministic, distinct test vectors.
+pub fn vector(i: usize) -> Vec<f32> {
+    (0..DIM)
+        .map(|j| ((i * 37 + j * 11) as f32 * 0.173).sin() + 0.05 * j as f32)
+        .collect()
+}
+
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b))
+}
