@@ -1,25 +1,37 @@
 //! Builds the component for `wasm32-wasip2` (in the manner of wasmtime's test-programs
-//! artifacts) so a fresh clone's `cargo run --release` needs no separate step. The wasm is
-//! embedded into the host; its path is also printed for packagers (the Python wheel).
+//! artifacts) so a fresh clone's `cargo run --release` needs no separate step. Both builds
+//! are embedded into the host; the hosted one is also what the Python wheel ships.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest.parent().unwrap().to_path_buf();
-    // A separate target dir: the outer cargo holds the lock on the main one.
-    let target_dir = workspace.join("target").join("component");
     for watched in ["component/src", "component/Cargo.toml", "wit", "Cargo.lock"] {
         println!(
             "cargo:rerun-if-changed={}",
             workspace.join(watched).display()
         );
     }
+    // Two builds of one crate, one per world: `retriever` (wasi:http) and
+    // `retriever-hosted` (the host's `http-transport`).
+    build(&workspace, &[], "component", "QDRANT_COMPONENT_WASM");
+    build(
+        &workspace,
+        &["--features", "host-transport"],
+        "component-hosted",
+        "QDRANT_COMPONENT_HOSTED_WASM",
+    );
+}
+
+fn build(workspace: &Path, extra: &[&str], target_dir_name: &str, env_name: &str) {
+    // A separate target dir: the outer cargo holds the lock on the main one.
+    let target_dir = workspace.join("target").join(target_dir_name);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
     build
-        .current_dir(&workspace)
+        .current_dir(workspace)
         .args([
             "build",
             "--release",
@@ -28,6 +40,7 @@ fn main() {
             "-p",
             "qdrant-component",
         ])
+        .args(extra)
         .arg("--target-dir")
         .arg(&target_dir);
     // Flags meant for the host build must not leak into the wasm build.
@@ -49,5 +62,5 @@ fn main() {
     );
     let wasm = target_dir.join("wasm32-wasip2/release/qdrant_component.wasm");
     assert!(wasm.exists(), "component not found at {}", wasm.display());
-    println!("cargo:rustc-env=QDRANT_COMPONENT_WASM={}", wasm.display());
+    println!("cargo:rustc-env={env_name}={}", wasm.display());
 }

@@ -5,12 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rustup target add wasm32-wasip2
-# Builds the host and CLI; host/build.rs builds the component for wasm32-wasip2.
+# Builds the host and CLI; host/build.rs builds both builds of the component for
+# wasm32-wasip2. The Python package ships the same `retriever-hosted` build the Rust host
+# runs by default: outbound HTTP goes through the host's `http-transport` import.
 cargo build --release --locked -p qdrant-integration
-# The Python package ships the `retriever-hosted` build of the same component: outbound HTTP
-# goes through the Python host's transport (wasmtime-py cannot police wasi:http).
-cargo build --release --locked --target wasm32-wasip2 -p qdrant-component --features host-transport \
-  --target-dir target/component-hosted
 cp target/component-hosted/wasm32-wasip2/release/qdrant_component.wasm python-host/src/qdrant_integration/
 
 if [ ! -x .venv/bin/python ]; then

@@ -314,8 +314,9 @@ mod host_http {
     impl Transport for HostHttp {
         fn send(&self, request: &HttpRequest) -> Result<HttpResponse, crate::Error> {
             let body = match &request.body {
-                // Our bodies are serde_json output: always UTF-8.
-                Some(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                // Our bodies are serde_json output: always UTF-8, so this is a copy.
+                Some(bytes) => String::from_utf8(bytes.clone())
+                    .map_err(|e| crate::Error::InvalidInput(format!("body is not UTF-8: {e}")))?,
                 None => String::new(),
             };
             let outgoing = host::Request {

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{Fusion, Prefetch, Query, QueryRequest, QueryVector, ScoredPoint, SearchParams};
 use crate::points::{decode_common, payload_selector_json, vector_selector_json};
-use crate::rest::{Qdrant, Retry, collection_path, decode};
+use crate::rest::{Qdrant, Retry, collection_path, decode, take_result};
 use crate::transport::{Method, Transport};
 use crate::{Error, filter, ids, vector};
 
@@ -17,9 +17,9 @@ impl<T: Transport> Qdrant<T> {
         request: &QueryRequest,
     ) -> Result<Vec<ScoredPoint>, Error> {
         let path = self.timed_path(collection_path(collection, "/points/query")?);
-        let body = request_json(request)?;
-        let result = self.result(Method::Post, &path, Some(body), Retry::Idempotent)?;
-        decode_points(&result, request)
+        let body = serialize(&request_json(request)?);
+        let mut envelope = self.call_raw(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        decode_points(&take_result(&mut envelope)?, request)
     }
 
     /// Several queries in one request; one result list per query, in order.
@@ -36,12 +36,13 @@ impl<T: Transport> Qdrant<T> {
             .iter()
             .map(request_json)
             .collect::<Result<Vec<_>, _>>()?;
-        let result = self.result(
-            Method::Post,
-            &path,
-            Some(json!({"searches": searches})),
-            Retry::Idempotent,
-        )?;
+        #[derive(serde::Serialize)]
+        struct Batch {
+            searches: Vec<QueryBody>,
+        }
+        let body = serialize(&Batch { searches });
+        let mut envelope = self.call_raw(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        let result = take_result(&mut envelope)?;
         let answers = result
             .as_array()
             .filter(|a| a.len() == requests.len())
@@ -76,16 +77,36 @@ fn decode_points(result: &Value, request: &QueryRequest) -> Result<Vec<ScoredPoi
         .collect()
 }
 
+/// A query or prefetch body: plain JSON, except that dense vectors stay `f32` (shorter
+/// text, and cheaper to format than widened to `f64`).
+#[derive(serde::Serialize)]
+pub struct QueryBody {
+    query: QueryJson,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    prefetch: Vec<QueryBody>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum QueryJson {
+    Dense(Vec<f32>),
+    Json(Value),
+}
+
+fn serialize(body: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(body).expect("query bodies always serialize")
+}
+
 /// The JSON body of one query, validated.
-pub fn request_json(request: &QueryRequest) -> Result<Value, Error> {
+pub fn request_json(request: &QueryRequest) -> Result<QueryBody, Error> {
     if request.limit == 0 {
         return Err(Error::InvalidInput("limit must be at least 1".into()));
     }
     let mut body = Map::new();
-    match &request.query {
-        Query::Nearest(v) => {
-            body.insert("query".into(), query_vector_json(v)?);
-        }
+    let query = match &request.query {
+        Query::Nearest(v) => query_vector_json(v)?,
         Query::Fusion(f) => {
             if request.prefetch.is_empty() {
                 return Err(Error::InvalidInput(
@@ -96,17 +117,14 @@ pub fn request_json(request: &QueryRequest) -> Result<Value, Error> {
                 Fusion::Rrf => "rrf",
                 Fusion::Dbsf => "dbsf",
             };
-            body.insert("query".into(), json!({"fusion": name}));
+            QueryJson::Json(json!({"fusion": name}))
         }
-    }
-    if !request.prefetch.is_empty() {
-        let stages = request
-            .prefetch
-            .iter()
-            .map(prefetch_json)
-            .collect::<Result<Vec<_>, _>>()?;
-        body.insert("prefetch".into(), Value::Array(stages));
-    }
+    };
+    let prefetch = request
+        .prefetch
+        .iter()
+        .map(prefetch_json)
+        .collect::<Result<Vec<_>, _>>()?;
     insert_common(
         &mut body,
         request.using.as_deref(),
@@ -126,17 +144,21 @@ pub fn request_json(request: &QueryRequest) -> Result<Value, Error> {
         "with_vector".into(),
         vector_selector_json(&request.with_vectors),
     );
-    Ok(Value::Object(body))
+    Ok(QueryBody {
+        query,
+        prefetch,
+        rest: body,
+    })
 }
 
-fn prefetch_json(stage: &Prefetch) -> Result<Value, Error> {
+fn prefetch_json(stage: &Prefetch) -> Result<QueryBody, Error> {
     if stage.limit == 0 {
         return Err(Error::InvalidInput(
             "prefetch limit must be at least 1".into(),
         ));
     }
     let mut body = Map::new();
-    body.insert("query".into(), query_vector_json(&stage.query)?);
+    let query = query_vector_json(&stage.query)?;
     insert_common(
         &mut body,
         stage.using.as_deref(),
@@ -145,7 +167,11 @@ fn prefetch_json(stage: &Prefetch) -> Result<Value, Error> {
         stage.params.as_ref(),
     )?;
     body.insert("limit".into(), json!(stage.limit));
-    Ok(Value::Object(body))
+    Ok(QueryBody {
+        query,
+        prefetch: Vec::new(),
+        rest: body,
+    })
 }
 
 /// Members a query and a prefetch stage share.
@@ -179,12 +205,14 @@ fn insert_common(
     Ok(())
 }
 
-fn query_vector_json(v: &QueryVector) -> Result<Value, Error> {
-    match v {
-        QueryVector::Dense(packed) => Ok(json!(vector::unpack_one(packed)?)),
-        QueryVector::Sparse(sparse) => vector::sparse_json(sparse, "sparse query"),
-        QueryVector::Point(id) => Ok(ids::to_qdrant(id)?.json),
-    }
+fn query_vector_json(v: &QueryVector) -> Result<QueryJson, Error> {
+    Ok(match v {
+        QueryVector::Dense(packed) => QueryJson::Dense(vector::unpack_one(packed)?),
+        QueryVector::Sparse(sparse) => {
+            QueryJson::Json(vector::sparse_json(sparse, "sparse query")?)
+        }
+        QueryVector::Point(id) => QueryJson::Json(ids::to_qdrant(id)?.json),
+    })
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ const ROUNDS: usize = 3;
 /// The native client's request type for `POST /points/query`.
 #[derive(serde::Serialize)]
 struct QueryBody {
-    query: Vec<f64>,
+    query: Vec<f32>,
     limit: u32,
     with_payload: bool,
     with_vector: bool,
@@ -126,7 +126,7 @@ async fn prepare(url: &str) -> Setup {
                 &captured,
                 Arc::new(move || {
                     serde_json::to_vec(&QueryBody {
-                        query: widen(&query),
+                        query: query.clone(),
                         limit: LIMIT,
                         with_payload: true,
                         with_vector: false,

@@ -1,8 +1,10 @@
-//! Host bindings generated from `wit/` (the single source of truth).
+//! Host bindings generated from `wit/` (the single source of truth). The `retriever-any` world
+//! imports both ways out, so the same bindings drive either build of the component.
 
 wasmtime::component::bindgen!({
     path: "../wit",
-    world: "qdrant:retriever/retriever",
+    world: "qdrant:retriever/retriever-any",
+    imports: { default: async },
     exports: { default: async },
     with: {
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,

@@ -8,9 +8,9 @@ use qdrant_component::vector::pack;
 use serde_json::Value;
 use wasmtime::Store;
 
-use crate::bindings::Retriever;
+use crate::bindings::RetrieverAny as Retriever;
 use crate::error::{Error, Result};
-use crate::runtime::{HostState, Limits, Origin, Runtime};
+use crate::runtime::{HostState, Instances, Limits, Origin, Outbound, Runtime};
 use crate::types;
 
 /// A point to upsert. `id` is an unsigned integer (`"42"`), a UUID, or any other non-empty
@@ -74,9 +74,9 @@ pub struct SearchResult {
 #[derive(Clone)]
 pub struct QdrantClient {
     runtime: Arc<Runtime>,
-    origin: Origin,
     config: Arc<types::Config>,
-    limits: Limits,
+    /// Shared by clones; replaced when the limits or the outbound way change.
+    instances: Arc<Instances>,
 }
 
 impl std::fmt::Debug for QdrantClient {
@@ -96,13 +96,12 @@ macro_rules! call {
         let outcome = $self
             .runtime
             .with_instance(
-                &$self.origin,
-                $self.limits,
-                async |store: &mut Store<HostState>, retriever: Retriever| {
-                    Ok(retriever
+                &$self.instances,
+                async |store: &mut Store<HostState>, retriever: &Retriever| {
+                    retriever
                         .qdrant_retriever_client()
                         .$method(store, config $(, $arg)*)
-                        .await?)
+                        .await
                 },
             )
             .await
@@ -123,9 +122,14 @@ impl QdrantClient {
     /// Nothing is sent until the first call.
     pub async fn new(url: &str, api_key: Option<&str>) -> Result<Self> {
         let origin = Origin::of_url(url)?;
-        let runtime = tokio::task::spawn_blocking(Runtime::shared)
-            .await
-            .map_err(|e| Error::Runtime(e.to_string()))??;
+        let outbound = Outbound::default();
+        let runtime = tokio::task::spawn_blocking(move || {
+            let runtime = Runtime::shared()?;
+            runtime.prepare(outbound)?;
+            Ok::<_, Error>(runtime)
+        })
+        .await
+        .map_err(|e| Error::Runtime(e.to_string()))??;
         let config = types::Config {
             url: url.trim().to_owned(),
             api_key: api_key.filter(|k| !k.is_empty()).map(str::to_owned),
@@ -137,9 +141,8 @@ impl QdrantClient {
         };
         Ok(Self {
             runtime,
-            origin,
             config: Arc::new(config),
-            limits: Limits::default(),
+            instances: Arc::new(Instances::new(outbound, origin, Limits::default())),
         })
     }
 
@@ -184,23 +187,30 @@ impl QdrantClient {
 
     /// Memory cap and deadline of each call (see [`Limits`]).
     pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
+        let i = &self.instances;
+        self.instances = Arc::new(Instances::new(i.outbound(), i.origin().clone(), limits));
+        self
+    }
+
+    /// How the component's requests leave the sandbox (default
+    /// [`Outbound::HostTransport`]). Either way they reach only this client's origin.
+    pub fn with_outbound(mut self, outbound: Outbound) -> Self {
+        let i = &self.instances;
+        self.instances = Arc::new(Instances::new(outbound, i.origin().clone(), i.limits()));
         self
     }
 
     /// Whether this process loaded the compiled component from the on-disk cache rather
     /// than compiling it.
     pub fn component_loaded_from_cache(&self) -> bool {
-        self.runtime.loaded_from_cache
+        self.runtime.loaded_from_cache(self.instances.outbound())
     }
 
-    /// Creates a sandboxed instance as a call would, then drops it without calling: the
-    /// sandbox's fixed cost per call. For benchmarks.
+    /// Creates a fresh sandboxed instance as a client's first call would, then drops it
+    /// without calling: the cost of instantiation. For benchmarks.
     #[doc(hidden)]
     pub async fn instantiate_only(&self) -> Result<()> {
-        self.runtime
-            .with_instance(&self.origin, self.limits, async |_store, _retriever| Ok(()))
-            .await
+        self.runtime.instantiate_only(&self.instances).await
     }
 
     /// Base URL this client talks to.

@@ -16,5 +16,8 @@ pub mod types;
 pub use client::{QdrantClient, SearchFilter, SearchResult, ServerInfo, VectorPoint};
 pub use error::{Error, Result};
 pub use qdrant_embedded as embedded;
-pub use runtime::{COMPONENT_WASM, Limits, MAX_CONCURRENT_INSTANCES, MAX_MEMORY_BYTES};
+pub use runtime::{
+    COMPONENT_WASI_HTTP_WASM, COMPONENT_WASM, Limits, MAX_CONCURRENT_INSTANCES, MAX_MEMORY_BYTES,
+    Outbound,
+};
 pub use settings::Settings;

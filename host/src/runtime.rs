@@ -2,11 +2,13 @@
 //! HTTP confined to the configured Qdrant origin.
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use http_body_util::{BodyExt, Full};
 use tokio::sync::Semaphore;
-use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
     StoreLimitsBuilder,
@@ -17,13 +19,39 @@ use wasmtime_wasi_http::{
     WasiHttpView,
 };
 
-use crate::bindings::{Retriever, RetrieverPre};
+use crate::bindings::qdrant::retriever::http_transport;
+use crate::bindings::{RetrieverAny as Retriever, RetrieverAnyPre as RetrieverPre};
 use crate::cache;
 use crate::error::{Error, Result};
 use crate::outbound::ConnectionPool;
 
-/// The component, built by `build.rs` and embedded in this binary.
-pub const COMPONENT_WASM: &[u8] = include_bytes!(env!("QDRANT_COMPONENT_WASM"));
+/// The component's `retriever-hosted` build (requests through `http-transport`), built by
+/// `build.rs` and embedded in this binary. The Python package ships the same file.
+pub const COMPONENT_WASM: &[u8] = include_bytes!(env!("QDRANT_COMPONENT_HOSTED_WASM"));
+/// The component's `retriever` build (requests through `wasi:http/outgoing-handler`).
+pub const COMPONENT_WASI_HTTP_WASM: &[u8] = include_bytes!(env!("QDRANT_COMPONENT_WASM"));
+
+/// How the component's requests leave the sandbox. Both ways reach only the configured
+/// origin, over the same pooled connections; they differ in what crosses the boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Outbound {
+    /// One host call per request with whole bodies (the `http-transport` import of the
+    /// `retriever-hosted` build). The default: the fewest hand-offs per request.
+    #[default]
+    HostTransport,
+    /// The guest speaks `wasi:http/outgoing-handler` (the `retriever` build), policed in
+    /// wasmtime-wasi-http's `send_request` hook: the same build any wasi-http host runs.
+    WasiHttp,
+}
+
+impl Outbound {
+    fn wasm(self) -> &'static [u8] {
+        match self {
+            Outbound::HostTransport => COMPONENT_WASM,
+            Outbound::WasiHttp => COMPONENT_WASI_HTTP_WASM,
+        }
+    }
+}
 
 /// The only place the component may send requests: scheme, host and port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -78,10 +106,31 @@ impl Origin {
 }
 
 /// Denies every request outside the allowed origin (fail closed), sends the rest over
-/// pooled connections.
+/// pooled connections. Both [`Outbound`] ways go through [`OriginPolicy::admit`].
 struct OriginPolicy {
     allowed: Origin,
     pool: Arc<ConnectionPool>,
+}
+
+impl OriginPolicy {
+    /// Checks `request` against the allowed origin; `Some` is the send to await.
+    fn admit(
+        &self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+    ) -> std::result::Result<
+        impl Future<Output = std::result::Result<http::Response<WasiBody>, HttpError>> + use<>,
+        HttpError,
+    > {
+        if Origin::of_uri(request.uri()).as_ref() != Some(&self.allowed) {
+            tracing::warn!(uri = %request.uri(), "denied a request outside the allowed origin");
+            return Err(HttpError::HttpRequestDenied);
+        }
+        Ok(self
+            .pool
+            .clone()
+            .send(self.allowed.clone(), request, options))
+    }
 }
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
@@ -94,18 +143,86 @@ impl WasiHttpHooks for OriginPolicy {
         _fut: IoFuture,
     ) -> Box<dyn Future<Output = Result<(http::Response<WasiBody>, IoFuture), HttpError>> + Send>
     {
-        if Origin::of_uri(request.uri()).as_ref() != Some(&self.allowed) {
-            tracing::warn!(uri = %request.uri(), "denied a request outside the allowed origin");
-            return Box::new(async { Err(HttpError::HttpRequestDenied) });
-        }
-        let pool = self.pool.clone();
-        let origin = self.allowed.clone();
+        let send = self.admit(request, options);
         Box::new(async move {
-            let response = pool.send(origin, request, options).await?;
+            let response = send?.await?;
             // The connection is driven by its own task, not by this future.
             Ok((response, Box::new(async { Ok(()) }) as IoFuture))
         })
     }
+}
+
+impl http_transport::Host for HostState {
+    async fn send(
+        &mut self,
+        request: http_transport::Request,
+    ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
+        use http_transport::TransportError as E;
+        let read = Duration::from_millis(u64::from(request.read_timeout_ms));
+        let options = RequestOptions {
+            connect_timeout: Some(Duration::from_millis(u64::from(request.connect_timeout_ms))),
+            first_byte_timeout: Some(read),
+            between_bytes_timeout: Some(read),
+        };
+        let outgoing = build_request(request).map_err(E::Connection)?;
+        let send = self.policy.admit(outgoing, Some(options)).map_err(|_| {
+            E::Denied("the host denied this request (outside the allowed origin)".into())
+        })?;
+        let transport_error = |e: HttpError| match e {
+            HttpError::ConnectionTimeout
+            | HttpError::ConnectionReadTimeout
+            | HttpError::HttpResponseTimeout => E::Timeout(e.to_string()),
+            e => E::Connection(e.to_string()),
+        };
+        let response = send.await.map_err(transport_error)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(transport_error)?
+            .to_bytes();
+        // Qdrant answers JSON or plain text; anything else is not worth a panic.
+        let body = match String::from_utf8(Vec::from(body)) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        Ok(http_transport::Response {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// The guest's request as hyper's, the body moved rather than copied.
+fn build_request(
+    request: http_transport::Request,
+) -> std::result::Result<http::Request<WasiBody>, String> {
+    let mut builder = http::Request::builder()
+        .method(request.method.as_str())
+        .uri(&request.url);
+    let uri: http::Uri = request
+        .url
+        .parse()
+        .map_err(|e| format!("`{}` is not a URL: {e}", request.url))?;
+    if let Some(authority) = uri.authority() {
+        builder = builder.header(http::header::HOST, authority.as_str());
+    }
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let body = Full::new(bytes::Bytes::from(request.body))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    builder
+        .body(body)
+        .map_err(|e| format!("cannot build the request: {e}"))
 }
 
 /// What one store owns: deny-all WASI (no files, env, sockets), the HTTP policy and the
@@ -116,6 +233,23 @@ pub struct HostState {
     policy: OriginPolicy,
     table: ResourceTable,
     limits: StoreLimits,
+}
+
+impl HostState {
+    fn new(allowed: Origin, pool: Arc<ConnectionPool>, limits: Limits) -> Self {
+        HostState {
+            // stderr only, so a guest panic message reaches the operator.
+            wasi: WasiCtx::builder().inherit_stderr().build(),
+            http: WasiHttpCtx::new(),
+            policy: OriginPolicy { allowed, pool },
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes.min(MAX_MEMORY_BYTES))
+                .instances(16)
+                .trap_on_grow_failure(true)
+                .build(),
+        }
+    }
 }
 
 impl WasiView for HostState {
@@ -137,8 +271,8 @@ impl WasiHttpView for HostState {
     }
 }
 
-/// How much one call may use. Every call gets a fresh instance, so a call that hits a
-/// limit traps alone and the next call starts clean.
+/// How much one call may use. A call that hits a limit traps alone: its instance is
+/// dropped and the next call gets a fresh one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Linear memory one instance may grow to. Default 64 MiB; at most
@@ -164,21 +298,26 @@ pub const MAX_CONCURRENT_INSTANCES: u32 = 128;
 /// How often the epoch advances: the granularity of the CPU deadline.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
-/// Engine, compiled component and linked imports, shared by every client in the process.
+/// Engine, linked imports and the compiled builds of the component, shared by every client
+/// in the process.
 pub struct Runtime {
     engine: Engine,
-    pre: RetrieverPre<HostState>,
+    linker: Linker<HostState>,
+    /// Indexed by [`Outbound`]; each compiled (or loaded from the on-disk cache) on first use.
+    builds: [OnceLock<std::result::Result<Build, String>>; 2],
     slots: Semaphore,
     pool: Arc<ConnectionPool>,
-    /// Whether the compiled component came from the on-disk cache.
-    pub loaded_from_cache: bool,
+}
+
+struct Build {
+    pre: RetrieverPre<HostState>,
+    loaded_from_cache: bool,
 }
 
 static RUNTIME: OnceLock<std::result::Result<Arc<Runtime>, String>> = OnceLock::new();
 
 impl Runtime {
-    /// The process-wide runtime; the component is compiled (or loaded from the on-disk
-    /// cache) on first use only.
+    /// The process-wide runtime.
     pub fn shared() -> Result<Arc<Runtime>> {
         RUNTIME
             .get_or_init(|| Runtime::new().map(Arc::new).map_err(|e| format!("{e:?}")))
@@ -188,75 +327,224 @@ impl Runtime {
 
     fn new() -> wasmtime::Result<Self> {
         let engine = Engine::new(&engine_config())?;
-        let (component, loaded_from_cache) = cache::load_or_compile(&engine, COMPONENT_WASM)?;
         let mut linker = Linker::<HostState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        let pre = RetrieverPre::new(linker.instantiate_pre(&component)?)?;
+        http_transport::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |state| state)?;
         start_epoch_ticker(&engine);
         Ok(Self {
             engine,
-            pre,
+            linker,
+            builds: Default::default(),
             slots: Semaphore::new(MAX_CONCURRENT_INSTANCES as usize),
             pool: Arc::default(),
-            loaded_from_cache,
         })
     }
 
-    /// Runs `call` on a fresh, isolated instance whose HTTP may reach only `allowed`,
-    /// within `limits`. A call past its deadline is abandoned (its instance dropped) and
-    /// reported as a timeout.
-    pub async fn with_instance<R, F>(&self, allowed: &Origin, limits: Limits, call: F) -> Result<R>
+    /// Compiles the build for `outbound`, or loads it from the on-disk cache, once per
+    /// process. Blocks: call it off the async executor.
+    pub fn prepare(&self, outbound: Outbound) -> Result<()> {
+        self.build(outbound).map(|_| ())
+    }
+
+    fn build(&self, outbound: Outbound) -> Result<&Build> {
+        self.builds[outbound as usize]
+            .get_or_init(|| {
+                let load = || -> wasmtime::Result<Build> {
+                    let (component, loaded_from_cache) =
+                        cache::load_or_compile(&self.engine, outbound.wasm())?;
+                    let pre = RetrieverPre::new(self.linker.instantiate_pre(&component)?)?;
+                    Ok(Build {
+                        pre,
+                        loaded_from_cache,
+                    })
+                };
+                load().map_err(|e| format!("{e:?}"))
+            })
+            .as_ref()
+            .map_err(|e| Error::Runtime(e.clone()))
+    }
+
+    /// Whether the build for `outbound` came from the on-disk cache rather than a compile.
+    pub fn loaded_from_cache(&self, outbound: Outbound) -> bool {
+        self.builds[outbound as usize]
+            .get()
+            .and_then(|b| b.as_ref().ok())
+            .is_some_and(|b| b.loaded_from_cache)
+    }
+
+    /// Runs `call` on an instance of `instances`' build: an idle one left by an earlier call
+    /// of the same client, or a fresh one whose HTTP may reach only its origin. A call past
+    /// its deadline is abandoned and reported as a timeout; an instance that trapped or
+    /// timed out is dropped, never reused.
+    pub async fn with_instance<R, F>(self: &Arc<Self>, instances: &Instances, call: F) -> Result<R>
     where
-        F: AsyncFnOnce(&mut Store<HostState>, Retriever) -> Result<R>,
+        F: AsyncFnOnce(&mut Store<HostState>, &Retriever) -> wasmtime::Result<R>,
     {
+        self.prepare_async(instances.outbound).await?;
+        let pre = &self.build(instances.outbound)?.pre;
         let _slot = self
             .slots
             .acquire()
             .await
             .map_err(|_| Error::Runtime("runtime shut down".into()))?;
-        let state = HostState {
-            // stderr only, so a guest panic message reaches the operator.
-            wasi: WasiCtx::builder().inherit_stderr().build(),
-            http: WasiHttpCtx::new(),
-            policy: OriginPolicy {
-                allowed: allowed.clone(),
-                pool: self.pool.clone(),
-            },
-            table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_bytes.min(MAX_MEMORY_BYTES))
-                .instances(16)
-                .trap_on_grow_failure(true)
-                .build(),
-        };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| &mut state.limits);
-        // CPU deadline: epochs only advance while guest code runs into them, so the async
-        // timeout below also covers time spent waiting on the network.
-        let ticks = limits.call_timeout.as_millis() / EPOCH_TICK.as_millis();
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX).max(1));
-        store.epoch_deadline_trap();
+        let limits = instances.limits;
         let work = async {
-            let retriever = self.pre.instantiate_async(&mut store).await?;
-            call(&mut store, retriever).await
+            let mut warm = match instances.take() {
+                Some(warm) => warm,
+                None => self.instantiate(pre, instances).await?,
+            };
+            warm.store.set_epoch_deadline(deadline_ticks(limits));
+            let outcome = call(&mut warm.store, &warm.retriever).await?;
+            warm.calls += 1;
+            instances.give_back(warm);
+            wasmtime::Result::<R>::Ok(outcome)
         };
         match tokio::time::timeout(limits.call_timeout, work).await {
-            Ok(outcome) => outcome,
+            Ok(outcome) => Ok(outcome?),
             Err(_) => Err(Error::Timeout(format!(
                 "the call did not finish within {:?}",
                 limits.call_timeout
             ))),
         }
     }
+
+    /// Instantiates for `instances` and drops the instance unused (benchmarks).
+    pub async fn instantiate_only(self: &Arc<Self>, instances: &Instances) -> Result<()> {
+        self.prepare_async(instances.outbound).await?;
+        let pre = &self.build(instances.outbound)?.pre;
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| Error::Runtime("runtime shut down".into()))?;
+        self.instantiate(pre, instances).await?;
+        Ok(())
+    }
+
+    /// [`Runtime::prepare`] off the executor, when not done yet.
+    async fn prepare_async(self: &Arc<Self>, outbound: Outbound) -> Result<()> {
+        if self.builds[outbound as usize].get().is_none() {
+            let runtime = self.clone();
+            tokio::task::spawn_blocking(move || runtime.prepare(outbound))
+                .await
+                .map_err(|e| Error::Runtime(e.to_string()))??;
+        }
+        Ok(())
+    }
+
+    async fn instantiate(
+        &self,
+        pre: &RetrieverPre<HostState>,
+        instances: &Instances,
+    ) -> wasmtime::Result<WarmInstance> {
+        let state = HostState::new(
+            instances.origin.clone(),
+            self.pool.clone(),
+            instances.limits,
+        );
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(deadline_ticks(instances.limits));
+        store.epoch_deadline_trap();
+        let retriever = pre.instantiate_async(&mut store).await?;
+        Ok(WarmInstance {
+            store,
+            retriever,
+            calls: 0,
+        })
+    }
+}
+
+/// The CPU deadline of one call in epoch ticks. Epochs only advance while guest code runs
+/// into them, so an async timeout also covers time spent waiting on the network.
+fn deadline_ticks(limits: Limits) -> u64 {
+    let ticks = limits.call_timeout.as_millis() / EPOCH_TICK.as_millis();
+    u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+}
+
+/// An instance between calls of one client.
+struct WarmInstance {
+    store: Store<HostState>,
+    retriever: Retriever,
+    calls: u32,
+}
+
+/// Idle instances kept by all clients of the process; they hold pooling-allocator slots
+/// beyond [`MAX_CONCURRENT_INSTANCES`].
+const MAX_IDLE_INSTANCES: usize = 64;
+/// Calls one instance serves before it is replaced, so guest heap growth or
+/// fragmentation from earlier calls never accumulates without bound.
+const MAX_CALLS_PER_INSTANCE: u32 = 1000;
+static IDLE_INSTANCES: AtomicUsize = AtomicUsize::new(0);
+
+/// The instances one client (and its clones) reuses between calls: instantiating per call
+/// costs more than a whole call's guest work. Instances never pass between clients, so
+/// one client's api-key or data never sits in memory another client's call can reach.
+pub struct Instances {
+    outbound: Outbound,
+    origin: Origin,
+    limits: Limits,
+    idle: Mutex<Vec<WarmInstance>>,
+}
+
+impl Instances {
+    pub fn new(outbound: Outbound, origin: Origin, limits: Limits) -> Self {
+        Self {
+            outbound,
+            origin,
+            limits,
+            idle: Mutex::default(),
+        }
+    }
+
+    pub fn outbound(&self) -> Outbound {
+        self.outbound
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn take(&self) -> Option<WarmInstance> {
+        let warm = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
+        IDLE_INSTANCES.fetch_sub(1, Ordering::Relaxed);
+        Some(warm)
+    }
+
+    fn give_back(&self, warm: WarmInstance) {
+        if warm.calls >= MAX_CALLS_PER_INSTANCE {
+            return;
+        }
+        if IDLE_INSTANCES.fetch_add(1, Ordering::Relaxed) >= MAX_IDLE_INSTANCES {
+            IDLE_INSTANCES.fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
+        self.idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(warm);
+    }
+}
+
+impl Drop for Instances {
+    fn drop(&mut self) {
+        let idle = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
+        IDLE_INSTANCES.fetch_sub(idle.len(), Ordering::Relaxed);
+    }
 }
 
 fn engine_config() -> Config {
     let mut pool = PoolingAllocationConfig::default();
-    pool.total_component_instances(MAX_CONCURRENT_INSTANCES)
-        .total_core_instances(MAX_CONCURRENT_INSTANCES * 8)
-        .total_memories(MAX_CONCURRENT_INSTANCES * 2)
-        .total_tables(MAX_CONCURRENT_INSTANCES * 8)
+    let instances = MAX_CONCURRENT_INSTANCES + MAX_IDLE_INSTANCES as u32;
+    pool.total_component_instances(instances)
+        .total_core_instances(instances * 8)
+        .total_memories(instances * 2)
+        .total_tables(instances * 8)
         .max_memory_size(MAX_MEMORY_BYTES);
     let mut config = Config::new();
     config
@@ -310,6 +598,44 @@ mod tests {
                 matches!(sent, Err(HttpError::HttpRequestDenied)),
                 "{uri} was not denied"
             );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_transport_import_denies_every_other_origin() {
+        use http_transport::Host;
+        let allowed = Origin::of_url("http://127.0.0.1:6333").unwrap();
+        let mut state = HostState::new(allowed, Arc::default(), Limits::default());
+        for url in [
+            "http://127.0.0.1:6334/collections",
+            "https://127.0.0.1:6333/",
+            "http://localhost:6333/",
+            "http://169.254.169.254/latest/meta-data",
+            "not a url",
+        ] {
+            let request = http_transport::Request {
+                method: "GET".into(),
+                url: url.into(),
+                headers: vec![("api-key".into(), "secret".into())],
+                body: String::new(),
+                connect_timeout_ms: 100,
+                read_timeout_ms: 100,
+            };
+            let sent = state.send(request).await;
+            assert!(
+                matches!(
+                    sent,
+                    Err(http_transport::TransportError::Denied(_)
+                        | http_transport::TransportError::Connection(_))
+                ) && !format!("{sent:?}").contains("secret"),
+                "{url}: {sent:?}"
+            );
+            if url.starts_with("http") {
+                assert!(
+                    matches!(sent, Err(http_transport::TransportError::Denied(_))),
+                    "{url} was not denied: {sent:?}"
+                );
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! `QDRANT_URL`): every call goes host -> component -> wasi-http -> REST -> engine.
 
 use qdrant_integration::embedded::{EmbeddedServer, Options};
-use qdrant_integration::{Error, QdrantClient, SearchFilter, VectorPoint};
+use qdrant_integration::{Error, Outbound, QdrantClient, SearchFilter, VectorPoint};
 use serde_json::json;
 
 mod common;
@@ -215,4 +215,41 @@ async fn api_key_is_sent_and_required() {
         panic!("wrong key accepted")
     };
     assert!(!e.to_string().contains("wrong"), "the key leaked into {e}");
+}
+
+/// The `retriever` build (the guest's own wasi:http, policed in the `send_request` hook)
+/// serves the same calls as the default `http-transport` build.
+#[tokio::test]
+async fn the_wasi_http_build_serves_the_same_calls() {
+    let target = target().await;
+    let client = client(&target).await.with_outbound(Outbound::WasiHttp);
+    let name = collection_name("wasi_http");
+    let _ = client.delete_collection(&name).await;
+    assert!(client.health_check().await.unwrap());
+    client
+        .create_collection(&name, DIM as u64, "Cosine")
+        .await
+        .unwrap();
+    let points: Vec<VectorPoint> = (0..20)
+        .map(|i| VectorPoint {
+            id: format!("doc-{i}"),
+            vector: vector(i),
+            payload: json!({"group": group(i)}),
+        })
+        .collect();
+    client.upsert_vectors(&name, points).await.unwrap();
+    let hits = client
+        .search(
+            &name,
+            vector(7),
+            3,
+            Some(SearchFilter::must_match("group", group(7))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(hits[0].id, "doc-7");
+    assert!(hits.iter().all(|h| h.payload["group"] == group(7)));
+    let missing = client.collection_info("no_such_collection_here").await;
+    assert!(matches!(missing, Err(Error::NotFound(_))), "{missing:?}");
+    client.delete_collection(&name).await.unwrap();
 }
