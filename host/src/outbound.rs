@@ -257,14 +257,22 @@ async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError
         .map_err(|_| HttpError::ConnectionTimeout)?
 }
 
-/// One TLS configuration for the process: webpki roots, h2 preferred.
+/// One TLS configuration for the process, h2 preferred. Trusted roots: webpki's (Qdrant
+/// Cloud) and the system's, which include `SSL_CERT_FILE` / `SSL_CERT_DIR` when set (a
+/// self-hosted Qdrant behind a private CA).
 fn tls_config() -> Arc<rustls::ClientConfig> {
     static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
-            let roots = rustls::RootCertStore {
+            let mut roots = rustls::RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.into(),
             };
+            let system = rustls_native_certs::load_native_certs();
+            for error in &system.errors {
+                tracing::debug!("system root certificates: {error}");
+            }
+            let (added, unparsable) = roots.add_parsable_certificates(system.certs);
+            tracing::debug!(added, unparsable, "system root certificates");
             let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
                 rustls::crypto::ring::default_provider(),
             ))
