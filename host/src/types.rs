@@ -8,11 +8,12 @@ use qdrant_component::vector::{pack, unpack_one};
 impl Default for RetryPolicy {
     /// The component's defaults: 3 attempts, 50 ms doubling to at most 2 s, 10 s budget.
     fn default() -> Self {
+        let d = qdrant_component::model::DEFAULT_RETRY;
         RetryPolicy {
-            max_attempts: 3,
-            initial_backoff_ms: 50,
-            max_backoff_ms: 2_000,
-            max_elapsed_ms: 10_000,
+            max_attempts: d.max_attempts,
+            initial_backoff_ms: d.initial_backoff_ms,
+            max_backoff_ms: d.max_backoff_ms,
+            max_elapsed_ms: d.max_elapsed_ms,
         }
     }
 }
