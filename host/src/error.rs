@@ -66,8 +66,18 @@ impl From<wit::Error> for Error {
 }
 
 impl From<wasmtime::Error> for Error {
+    /// What went wrong, in one line (e.g. the trap's reason); the guest's wasm backtrace
+    /// goes to the debug log, and the host's own stack backtrace nowhere.
     fn from(e: wasmtime::Error) -> Self {
-        Error::Runtime(format!("{e:?}"))
+        tracing::debug!("component error: {e:#}");
+        let reason = e.root_cause().to_string();
+        match e.downcast_ref::<wasmtime::Trap>() {
+            Some(trap) if reason != trap.to_string() => {
+                Error::Runtime(format!("the component trapped ({trap}): {reason}"))
+            }
+            Some(trap) => Error::Runtime(format!("the component trapped: {trap}")),
+            None => Error::Runtime(reason),
+        }
     }
 }
 
