@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::model::{
@@ -362,6 +363,35 @@ fn decode_point(point: &Value, with_payload: &PayloadSelector) -> Result<Point, 
     })
 }
 
+/// Id (original string id restored) and payload JSON text of a returned point, from the
+/// payload's raw text. The text passes through unparsed unless it holds the `_string_id`
+/// key, which is taken out (it restores the id).
+pub(crate) fn decode_payload(
+    id: &Value,
+    payload: Option<&RawValue>,
+    with_payload: &PayloadSelector,
+) -> Result<(String, String), Error> {
+    let text = payload.map_or("null", RawValue::get);
+    if text == "null"
+        || (*with_payload == PayloadSelector::None && !text.contains(ids::STRING_ID_KEY))
+    {
+        return Ok((ids::from_qdrant(id, &mut Map::new())?, "{}".to_owned()));
+    }
+    if !text.starts_with('{') {
+        return Err(decode("payload is not an object"));
+    }
+    if !text.contains(ids::STRING_ID_KEY) {
+        return Ok((ids::from_qdrant(id, &mut Map::new())?, text.to_owned()));
+    }
+    let mut map: Map<String, Value> =
+        serde_json::from_str(text).map_err(|e| decode(&format!("payload: {e}")))?;
+    let id = ids::from_qdrant(id, &mut map)?;
+    if *with_payload == PayloadSelector::None {
+        map.clear();
+    }
+    Ok((id, Value::Object(map).to_string()))
+}
+
 /// Id (original string id restored), payload JSON text and vectors of a returned point.
 pub(crate) fn decode_common(
     point: &Value,
@@ -383,7 +413,7 @@ pub(crate) fn decode_common(
     Ok((id, Value::Object(payload).to_string(), vectors))
 }
 
-fn decode_vectors(vector: Option<&Value>) -> Result<Vec<NamedVector>, Error> {
+pub(crate) fn decode_vectors(vector: Option<&Value>) -> Result<Vec<NamedVector>, Error> {
     match vector {
         None | Some(Value::Null) => Ok(vec![]),
         Some(Value::Array(values)) => Ok(vec![NamedVector {
@@ -607,6 +637,48 @@ mod tests {
     use super::*;
     use crate::model::{Config, DenseColumn, SparseColumn};
     use crate::testing::{OK_UPDATE, Recorder, client, ok};
+
+    #[test]
+    fn payload_text_passes_through_unless_it_carries_a_string_id() {
+        let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
+        let all = PayloadSelector::All;
+        let plain = raw(r#"{"text":"a \"quoted\" word","n":1.5}"#);
+        assert_eq!(
+            decode_payload(&json!(7), Some(&plain), &all).unwrap(),
+            ("7".to_owned(), plain.get().to_owned())
+        );
+        let mapped = raw(r#"{"_string_id":"doc-1","n":2}"#);
+        let (id, payload) = decode_payload(&json!("9b2c0c3e"), Some(&mapped), &all).unwrap();
+        assert_eq!(id, "doc-1");
+        assert_eq!(
+            serde_json::from_str::<Value>(&payload).unwrap(),
+            json!({"n": 2})
+        );
+        // Asked for no payload: only the original id comes back.
+        let none = PayloadSelector::None;
+        assert_eq!(
+            decode_payload(&json!("u"), Some(&mapped), &none).unwrap(),
+            ("doc-1".to_owned(), "{}".to_owned())
+        );
+        assert_eq!(
+            decode_payload(&json!(3), None, &all).unwrap(),
+            ("3".to_owned(), "{}".to_owned())
+        );
+        assert_eq!(
+            decode_payload(&json!(3), Some(&raw("null")), &all)
+                .unwrap()
+                .1,
+            "{}"
+        );
+        assert!(matches!(
+            decode_payload(&json!(3), Some(&raw("[1]")), &all),
+            Err(Error::Decode(_))
+        ));
+        assert!(matches!(
+            decode_payload(&json!(-1), Some(&plain), &all),
+            Err(Error::Decode(_))
+        ));
+    }
 
     fn dense(name: &str, dimension: u32, values: &[f32]) -> DenseColumn {
         DenseColumn {

@@ -1,11 +1,12 @@
 //! The Query API: nearest neighbours by dense, sparse or stored vector, prefetch + fusion,
 //! single and batched.
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::model::{Fusion, Prefetch, Query, QueryRequest, QueryVector, ScoredPoint, SearchParams};
-use crate::points::{decode_common, payload_selector_json, vector_selector_json};
-use crate::rest::{Qdrant, Retry, collection_path, decode, take_result};
+use crate::points::{decode_payload, decode_vectors, payload_selector_json, vector_selector_json};
+use crate::rest::{Qdrant, Retry, collection_path, decode};
 use crate::transport::{Method, Transport};
 use crate::{Error, filter, ids, vector};
 
@@ -18,8 +19,9 @@ impl<T: Transport> Qdrant<T> {
     ) -> Result<Vec<ScoredPoint>, Error> {
         let path = self.timed_path(collection_path(collection, "/points/query")?);
         let body = serialize(&request_json(request)?);
-        let mut envelope = self.call_raw(Method::Post, &path, Some(body), Retry::Idempotent)?;
-        decode_points(&take_result(&mut envelope)?, request)
+        let answer: AnswerJson =
+            self.result_as(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        answer.decode(request)
     }
 
     /// Several queries in one request; one result list per query, in order.
@@ -41,40 +43,52 @@ impl<T: Transport> Qdrant<T> {
             searches: Vec<QueryBody>,
         }
         let body = serialize(&Batch { searches });
-        let mut envelope = self.call_raw(Method::Post, &path, Some(body), Retry::Idempotent)?;
-        let result = take_result(&mut envelope)?;
-        let answers = result
-            .as_array()
-            .filter(|a| a.len() == requests.len())
-            .ok_or_else(|| decode("query batch: not one result per query"))?;
+        let answers: Vec<AnswerJson> =
+            self.result_as(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        if answers.len() != requests.len() {
+            return Err(decode("query batch: not one result per query"));
+        }
         answers
-            .iter()
+            .into_iter()
             .zip(requests)
-            .map(|(answer, request)| decode_points(answer, request))
+            .map(|(answer, request)| answer.decode(request))
             .collect()
     }
 }
 
-fn decode_points(result: &Value, request: &QueryRequest) -> Result<Vec<ScoredPoint>, Error> {
-    result
-        .get("points")
-        .and_then(Value::as_array)
-        .ok_or_else(|| decode("query: result has no `points` list"))?
-        .iter()
-        .map(|point| {
-            let score = point
-                .get("score")
-                .and_then(Value::as_f64)
-                .ok_or_else(|| decode("scored point has no numeric score"))?;
-            let (id, payload, vectors) = decode_common(point, &request.with_payload)?;
-            Ok(ScoredPoint {
-                id,
-                score: score as f32,
-                payload,
-                vectors,
+/// The `result` of a query: decoded straight from the answer's bytes; payloads stay the
+/// server's JSON text (see [`decode_payload`]).
+#[derive(serde::Deserialize)]
+struct AnswerJson {
+    points: Vec<ScoredJson>,
+}
+
+#[derive(serde::Deserialize)]
+struct ScoredJson {
+    id: Value,
+    score: f64,
+    #[serde(default)]
+    payload: Option<Box<RawValue>>,
+    #[serde(default)]
+    vector: Option<Value>,
+}
+
+impl AnswerJson {
+    fn decode(self, request: &QueryRequest) -> Result<Vec<ScoredPoint>, Error> {
+        self.points
+            .into_iter()
+            .map(|point| {
+                let (id, payload) =
+                    decode_payload(&point.id, point.payload.as_deref(), &request.with_payload)?;
+                Ok(ScoredPoint {
+                    id,
+                    score: point.score as f32,
+                    payload,
+                    vectors: decode_vectors(point.vector.as_ref())?,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
 /// A query or prefetch body: plain JSON, except that dense vectors stay `f32` (shorter

@@ -99,6 +99,25 @@ impl<T: Transport> Qdrant<T> {
         self.call_raw(method, path, body, retry)
     }
 
+    /// Sends pre-serialised JSON and decodes the `result` of the answer's envelope
+    /// straight into `R`, with no `Value` tree in between.
+    pub(crate) fn result_as<R: serde::de::DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Vec<u8>>,
+        retry: Retry,
+    ) -> Result<R, Error> {
+        #[derive(serde::Deserialize)]
+        struct Envelope<R> {
+            result: R,
+        }
+        let response = self.send(method, path, body, retry)?;
+        serde_json::from_slice::<Envelope<R>>(&response.body)
+            .map(|envelope| envelope.result)
+            .map_err(|e| Error::Decode(format!("unexpected answer ({e})")))
+    }
+
     /// Sends pre-serialised JSON and returns the parsed JSON answer.
     pub(crate) fn call_raw(
         &self,
