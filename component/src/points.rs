@@ -372,15 +372,14 @@ pub(crate) fn decode_payload(
     with_payload: &PayloadSelector,
 ) -> Result<(String, String), Error> {
     let text = payload.map_or("null", RawValue::get);
-    if text == "null"
-        || (*with_payload == PayloadSelector::None && !text.contains(ids::STRING_ID_KEY))
-    {
+    let maps_id = text.contains(ids::STRING_ID_KEY);
+    if text == "null" || (*with_payload == PayloadSelector::None && !maps_id) {
         return Ok((ids::from_qdrant(id, &mut Map::new())?, "{}".to_owned()));
     }
     if !text.starts_with('{') {
         return Err(decode("payload is not an object"));
     }
-    if !text.contains(ids::STRING_ID_KEY) {
+    if !maps_id {
         return Ok((ids::from_qdrant(id, &mut Map::new())?, text.to_owned()));
     }
     let mut map: Map<String, Value> =

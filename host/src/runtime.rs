@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
@@ -381,13 +381,7 @@ impl Runtime {
     where
         F: AsyncFnOnce(&mut Store<HostState>, &Retriever) -> wasmtime::Result<R>,
     {
-        self.prepare_async(instances.outbound).await?;
-        let pre = &self.build(instances.outbound)?.pre;
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| Error::Runtime("runtime shut down".into()))?;
+        let (pre, _slot) = self.admit(instances).await?;
         let limits = instances.limits;
         let work = async {
             let mut warm = match instances.take() {
@@ -411,26 +405,31 @@ impl Runtime {
 
     /// Instantiates for `instances` and drops the instance unused (benchmarks).
     pub async fn instantiate_only(self: &Arc<Self>, instances: &Instances) -> Result<()> {
-        self.prepare_async(instances.outbound).await?;
-        let pre = &self.build(instances.outbound)?.pre;
-        let _slot = self
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| Error::Runtime("runtime shut down".into()))?;
+        let (pre, _slot) = self.admit(instances).await?;
         self.instantiate(pre, instances).await?;
         Ok(())
     }
 
-    /// [`Runtime::prepare`] off the executor, when not done yet.
-    async fn prepare_async(self: &Arc<Self>, outbound: Outbound) -> Result<()> {
+    /// The build `instances` runs (compiled or loaded off the executor on first use) and a
+    /// slot for one live instance.
+    async fn admit(
+        self: &Arc<Self>,
+        instances: &Instances,
+    ) -> Result<(&RetrieverPre<HostState>, SemaphorePermit<'_>)> {
+        let outbound = instances.outbound;
         if self.builds[outbound as usize].get().is_none() {
             let runtime = self.clone();
             tokio::task::spawn_blocking(move || runtime.prepare(outbound))
                 .await
                 .map_err(|e| Error::Runtime(e.to_string()))??;
         }
-        Ok(())
+        let pre = &self.build(outbound)?.pre;
+        let slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| Error::Runtime("runtime shut down".into()))?;
+        Ok((pre, slot))
     }
 
     async fn instantiate(
