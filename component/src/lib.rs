@@ -10,6 +10,7 @@ mod bindings;
 pub mod collections;
 pub mod error;
 pub mod filter;
+pub mod float_text;
 pub mod ids;
 pub mod model;
 pub mod points;

@@ -31,14 +31,13 @@ impl<T: Transport> Qdrant<T> {
         wait: bool,
     ) -> Result<u32, Error> {
         let path = self.write_path(collection_path(collection, "/points")?, wait);
-        let points = encode_points(batch)?;
-        let count = u32::try_from(points.len())
+        let count = u32::try_from(batch.ids.len())
             .map_err(|_| Error::InvalidInput("too many points in one call".into()))?;
         let per_request = self
             .config
             .upsert_batch_size
             .unwrap_or(DEFAULT_UPSERT_BATCH) as usize;
-        let bodies = split_bodies(points, per_request)?;
+        let bodies = upsert_bodies(batch, per_request)?;
         if bodies.len() > 1 {
             self.check_dimensions(collection, batch)?;
         }
@@ -467,8 +466,10 @@ fn sparse_from_json(v: &Value) -> Result<SparseVector, Error> {
     })
 }
 
-/// Each point as its JSON bytes, after checking ids, vectors and payloads.
-fn encode_points(batch: &PointBatch) -> Result<Vec<Vec<u8>>, Error> {
+/// The `{"points":[..]}` bodies of an upsert, at most `per_request` points and
+/// [`MAX_BODY_BYTES`] bytes each, after checking ids, vectors and payloads. Written by hand
+/// rather than through serde: dense rows go from their packed bytes straight to text.
+fn upsert_bodies(batch: &PointBatch, per_request: usize) -> Result<Vec<Vec<u8>>, Error> {
     let count = batch.ids.len();
     if count == 0 {
         return Err(Error::InvalidInput("no points to upsert".into()));
@@ -479,13 +480,12 @@ fn encode_points(batch: &PointBatch) -> Result<Vec<Vec<u8>>, Error> {
             batch.payloads.len()
         )));
     }
-    let mut dense: Vec<(&str, Vec<Vec<f32>>)> = Vec::new();
+    let mut columns: Vec<(&str, Column)> = Vec::new();
     for column in &batch.dense {
-        let rows = vector::unpack(&column.data, column.dimension, count)
+        let rows = vector::PackedRows::decode(&column.data, column.dimension, count)
             .map_err(|e| in_column(e, &column.name))?;
-        dense.push((&column.name, rows));
+        columns.push((&column.name, Column::Dense(rows)));
     }
-    let mut sparse: Vec<(&str, Vec<Value>)> = Vec::new();
     for column in &batch.sparse {
         if column.name.is_empty() {
             return Err(Error::InvalidInput("sparse vectors need a name".into()));
@@ -497,86 +497,56 @@ fn encode_points(batch: &PointBatch) -> Result<Vec<Vec<u8>>, Error> {
                 column.name
             )));
         }
-        let rows = column
-            .vectors
-            .iter()
-            .enumerate()
-            .map(|(i, v)| vector::sparse_json(v, &format!("sparse vector `{}`[{i}]", column.name)))
-            .collect::<Result<_, _>>()?;
-        sparse.push((&column.name, rows));
+        for (i, v) in column.vectors.iter().enumerate() {
+            vector::check_sparse(v, &format!("sparse vector `{}`[{i}]", column.name))?;
+        }
+        columns.push((&column.name, Column::Sparse(&column.vectors)));
     }
-    let mut names: Vec<&str> = dense
-        .iter()
-        .map(|(n, _)| *n)
-        .chain(sparse.iter().map(|(n, _)| *n))
-        .collect();
-    names.sort_unstable();
-    if names.windows(2).any(|w| w[0] == w[1]) {
+    // Named vectors in name order, as a map serializes them.
+    columns.sort_by_key(|(name, _)| *name);
+    if columns.windows(2).any(|w| w[0].0 == w[1].0) {
         return Err(Error::InvalidInput(
             "a vector name appears in two columns".into(),
         ));
     }
     // A lone unnamed dense vector goes in Qdrant's short form; otherwise a map by name.
-    let short_form =
-        sparse.is_empty() && matches!(dense.as_slice(), [(name, _)] if name.is_empty());
-    batch
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| {
-            let id = ids::to_qdrant(id)?;
-            let mut payload = match batch.payloads.get(i) {
-                Some(text) => parse_payload(text, &format!("payload {i}"))?,
-                None => Map::new(),
-            };
-            if let Some(original) = id.original {
-                payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
+    let short_form = matches!(columns.as_slice(), [("", Column::Dense(_))]);
+    let mut bodies = Bodies::new(per_request);
+    for (i, id) in batch.ids.iter().enumerate() {
+        let id = ids::to_qdrant(id)?;
+        let mut payload = match batch.payloads.get(i) {
+            Some(text) => parse_payload(text, &format!("payload {i}"))?,
+            None => Map::new(),
+        };
+        if let Some(original) = id.original {
+            payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
+        }
+        bodies.push(|out| {
+            out.extend_from_slice(b"{\"id\":");
+            write_json(out, &id.json);
+            if !columns.is_empty() {
+                out.extend_from_slice(b",\"vector\":");
+                if short_form {
+                    columns[0].1.write_json(i, out);
+                } else {
+                    out.push(b'{');
+                    for (n, (name, column)) in columns.iter().enumerate() {
+                        if n > 0 {
+                            out.push(b',');
+                        }
+                        write_json(out, name);
+                        out.push(b':');
+                        column.write_json(i, out);
+                    }
+                    out.push(b'}');
+                }
             }
-            let vector = if short_form {
-                Some(PointVectors::Short(&dense[0].1[i]))
-            } else if names.is_empty() {
-                None
-            } else {
-                let dense = dense
-                    .iter()
-                    .map(|(n, rows)| (*n, OneVector::Dense(&rows[i])));
-                let sparse = sparse
-                    .iter()
-                    .map(|(n, rows)| (*n, OneVector::Sparse(&rows[i])));
-                Some(PointVectors::Named(dense.chain(sparse).collect()))
-            };
-            let point = PointJson {
-                id: &id.json,
-                vector,
-                payload: &payload,
-            };
-            Ok(serde_json::to_vec(&point).expect("points always serialize"))
-        })
-        .collect()
-}
-
-/// One point of an upsert body. Dense values serialize as `f32`: the shortest text that
-/// reads back to the same float, and cheaper to format than the `f64` a `Value` would hold.
-#[derive(serde::Serialize)]
-struct PointJson<'a> {
-    id: &'a Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    vector: Option<PointVectors<'a>>,
-    payload: &'a Map<String, Value>,
-}
-
-#[derive(serde::Serialize)]
-#[serde(untagged)]
-enum PointVectors<'a> {
-    Short(&'a [f32]),
-    Named(std::collections::BTreeMap<&'a str, OneVector<'a>>),
-}
-
-#[derive(serde::Serialize)]
-#[serde(untagged)]
-enum OneVector<'a> {
-    Dense(&'a [f32]),
-    Sparse(&'a Value),
+            out.extend_from_slice(b",\"payload\":");
+            write_json(out, &payload);
+            out.push(b'}');
+        })?;
+    }
+    Ok(bodies.finish())
 }
 
 fn in_column(error: Error, name: &str) -> Error {
@@ -588,34 +558,90 @@ fn in_column(error: Error, name: &str) -> Error {
     }
 }
 
-/// Groups encoded points into `{"points":[..]}` bodies of at most `per_request` points and
-/// [`MAX_BODY_BYTES`] bytes.
-fn split_bodies(points: Vec<Vec<u8>>, per_request: usize) -> Result<Vec<Vec<u8>>, Error> {
-    let mut bodies = Vec::new();
-    let mut body = Vec::new();
-    let mut in_body = 0;
-    for point in points {
-        if point.len() + 16 > MAX_BODY_BYTES {
+enum Column<'a> {
+    Dense(vector::PackedRows),
+    Sparse(&'a [SparseVector]),
+}
+
+impl Column<'_> {
+    fn write_json(&self, row: usize, out: &mut Vec<u8>) {
+        match self {
+            Column::Dense(rows) => rows.write_json(row, out),
+            Column::Sparse(vectors) => vector::write_sparse_json(&vectors[row], out),
+        }
+    }
+}
+
+fn write_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
+    serde_json::to_writer(out, value).expect("ids, names and payloads always serialize");
+}
+
+/// Upsert bodies being filled: a point goes into the open body unless that body has
+/// `per_request` points or the point would take it over [`MAX_BODY_BYTES`].
+struct Bodies {
+    done: Vec<Vec<u8>>,
+    open: Vec<u8>,
+    in_open: usize,
+    per_request: usize,
+}
+
+const BODY_START: &[u8] = b"{\"points\":[";
+const BODY_END: &[u8] = b"]}";
+
+impl Bodies {
+    fn new(per_request: usize) -> Self {
+        Bodies {
+            done: Vec::new(),
+            open: Vec::new(),
+            in_open: 0,
+            per_request,
+        }
+    }
+
+    fn push(&mut self, write_point: impl FnOnce(&mut Vec<u8>)) -> Result<(), Error> {
+        if self.in_open == self.per_request {
+            self.close();
+        }
+        self.open
+            .extend_from_slice(if self.in_open == 0 { BODY_START } else { b"," });
+        let start = self.open.len();
+        write_point(&mut self.open);
+        let point = self.open.len() - start;
+        if point + BODY_START.len() + BODY_END.len() > MAX_BODY_BYTES {
             return Err(Error::InvalidInput(format!(
-                "one point encodes to {} bytes, over the {MAX_BODY_BYTES}-byte request cap",
-                point.len()
+                "one point encodes to {point} bytes, over the {MAX_BODY_BYTES}-byte request cap"
             )));
         }
-        if in_body == per_request || (in_body > 0 && body.len() + point.len() + 2 > MAX_BODY_BYTES)
-        {
-            body.extend_from_slice(b"]}");
-            bodies.push(std::mem::take(&mut body));
-            in_body = 0;
+        if self.open.len() + BODY_END.len() > MAX_BODY_BYTES {
+            // Too big with this point: it opens the next body instead.
+            let moved = self.open.split_off(start);
+            self.open.truncate(start - 1);
+            self.close();
+            self.open.extend_from_slice(BODY_START);
+            self.open.extend_from_slice(&moved);
         }
-        body.extend_from_slice(if in_body == 0 { b"{\"points\":[" } else { b"," });
-        body.extend_from_slice(&point);
-        in_body += 1;
+        if self.in_open == 0 {
+            // The first point's size predicts the body's: one allocation, not a doubling chain.
+            let room = (point + 1).saturating_mul(self.per_request.saturating_sub(1));
+            self.open
+                .reserve(room.min(MAX_BODY_BYTES - self.open.len()));
+        }
+        self.in_open += 1;
+        Ok(())
     }
-    if in_body > 0 {
-        body.extend_from_slice(b"]}");
-        bodies.push(body);
+
+    fn close(&mut self) {
+        self.open.extend_from_slice(BODY_END);
+        self.done.push(std::mem::take(&mut self.open));
+        self.in_open = 0;
     }
-    Ok(bodies)
+
+    fn finish(mut self) -> Vec<Vec<u8>> {
+        if self.in_open > 0 {
+            self.close();
+        }
+        self.done
+    }
 }
 
 fn parse_payload(text: &str, what: &str) -> Result<Map<String, Value>, Error> {
@@ -752,6 +778,49 @@ mod tests {
             .unwrap();
         let body = String::from_utf8(rec.sent.borrow()[0].body.clone().unwrap()).unwrap();
         assert!(body.contains("[0.1,-2.5e-8,0.33333334]"), "{body}");
+    }
+
+    #[test]
+    fn bodies_split_at_the_point_count_and_the_byte_cap() {
+        let point = |n: usize| move |out: &mut Vec<u8>| out.resize(out.len() + n, b'1');
+        let mut bodies = Bodies::new(2);
+        for _ in 0..5 {
+            bodies.push(point(1)).unwrap();
+        }
+        let done: Vec<String> = bodies
+            .finish()
+            .into_iter()
+            .map(|b| String::from_utf8(b).unwrap())
+            .collect();
+        assert_eq!(
+            done,
+            [
+                r#"{"points":[1,1]}"#,
+                r#"{"points":[1,1]}"#,
+                r#"{"points":[1]}"#
+            ]
+        );
+        // Three of these do not fit under the cap: the third opens a second body.
+        let third = MAX_BODY_BYTES / 3 + 1;
+        let mut bodies = Bodies::new(256);
+        for _ in 0..3 {
+            bodies.push(point(third)).unwrap();
+        }
+        let done = bodies.finish();
+        let framing = BODY_START.len() + BODY_END.len();
+        assert_eq!(
+            done.iter().map(Vec::len).collect::<Vec<_>>(),
+            [framing + 2 * third + 1, framing + third]
+        );
+        assert!(
+            done.iter()
+                .all(|b| b.starts_with(BODY_START) && b.ends_with(BODY_END))
+        );
+        let mut bodies = Bodies::new(256);
+        assert!(matches!(
+            bodies.push(point(MAX_BODY_BYTES)),
+            Err(Error::InvalidInput(m)) if m.contains("request cap")
+        ));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::model::{Fusion, Prefetch, Query, QueryRequest, QueryVector, ScoredPoi
 use crate::points::{decode_payload, decode_vectors, payload_selector_json, vector_selector_json};
 use crate::rest::{Qdrant, Retry, collection_path, decode};
 use crate::transport::{Method, Transport};
-use crate::{Error, filter, ids, vector};
+use crate::{Error, filter, float_text, ids, vector};
 
 impl<T: Transport> Qdrant<T> {
     /// `POST /collections/{name}/points/query`, best first.
@@ -18,7 +18,8 @@ impl<T: Transport> Qdrant<T> {
         request: &QueryRequest,
     ) -> Result<Vec<ScoredPoint>, Error> {
         let path = self.timed_path(collection_path(collection, "/points/query")?);
-        let body = serialize(&request_json(request)?);
+        let mut body = Vec::new();
+        request_json(request)?.write(&mut body);
         let answer: AnswerJson =
             self.result_as(Method::Post, &path, Some(body), Retry::Idempotent)?;
         answer.decode(request)
@@ -34,15 +35,14 @@ impl<T: Transport> Qdrant<T> {
             return Ok(vec![]);
         }
         let path = self.timed_path(collection_path(collection, "/points/query/batch")?);
-        let searches = requests
-            .iter()
-            .map(request_json)
-            .collect::<Result<Vec<_>, _>>()?;
-        #[derive(serde::Serialize)]
-        struct Batch {
-            searches: Vec<QueryBody>,
+        let mut body = b"{\"searches\":[".to_vec();
+        for (i, request) in requests.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            request_json(request)?.write(&mut body);
         }
-        let body = serialize(&Batch { searches });
+        body.extend_from_slice(b"]}");
         let answers: Vec<AnswerJson> =
             self.result_as(Method::Post, &path, Some(body), Retry::Idempotent)?;
         if answers.len() != requests.len() {
@@ -91,26 +91,37 @@ impl AnswerJson {
     }
 }
 
-/// A query or prefetch body: plain JSON, except that dense vectors stay `f32` (shorter
-/// text, and cheaper to format than widened to `f64`).
-#[derive(serde::Serialize)]
+/// A query or prefetch body. Written by hand rather than through serde: the `query` member
+/// is already text (dense vectors as `f32`, see [`crate::float_text`]).
 pub struct QueryBody {
-    query: QueryJson,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    query: Vec<u8>,
     prefetch: Vec<QueryBody>,
-    #[serde(flatten)]
     rest: Map<String, Value>,
 }
 
-#[derive(serde::Serialize)]
-#[serde(untagged)]
-enum QueryJson {
-    Dense(Vec<f32>),
-    Json(Value),
-}
-
-fn serialize(body: &impl serde::Serialize) -> Vec<u8> {
-    serde_json::to_vec(body).expect("query bodies always serialize")
+impl QueryBody {
+    /// Appends the body's JSON to `out`.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"query\":");
+        out.extend_from_slice(&self.query);
+        if !self.prefetch.is_empty() {
+            out.extend_from_slice(b",\"prefetch\":[");
+            for (i, stage) in self.prefetch.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                stage.write(out);
+            }
+            out.push(b']');
+        }
+        for (key, value) in &self.rest {
+            out.push(b',');
+            serde_json::to_writer(&mut *out, key).expect("strings always serialize");
+            out.push(b':');
+            serde_json::to_writer(&mut *out, value).expect("JSON values always serialize");
+        }
+        out.push(b'}');
+    }
 }
 
 /// The JSON body of one query, validated.
@@ -131,7 +142,7 @@ pub fn request_json(request: &QueryRequest) -> Result<QueryBody, Error> {
                 Fusion::Rrf => "rrf",
                 Fusion::Dbsf => "dbsf",
             };
-            QueryJson::Json(json!({"fusion": name}))
+            format!(r#"{{"fusion":"{name}"}}"#).into_bytes()
         }
     };
     let prefetch = request
@@ -219,14 +230,20 @@ fn insert_common(
     Ok(())
 }
 
-fn query_vector_json(v: &QueryVector) -> Result<QueryJson, Error> {
-    Ok(match v {
-        QueryVector::Dense(packed) => QueryJson::Dense(vector::unpack_one(packed)?),
-        QueryVector::Sparse(sparse) => {
-            QueryJson::Json(vector::sparse_json(sparse, "sparse query")?)
+fn query_vector_json(v: &QueryVector) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    match v {
+        QueryVector::Dense(packed) => {
+            float_text::write_f32_array(&mut out, vector::unpack_one(packed)?.into_iter())
         }
-        QueryVector::Point(id) => QueryJson::Json(ids::to_qdrant(id)?.json),
-    })
+        QueryVector::Sparse(sparse) => {
+            vector::check_sparse(sparse, "sparse query")?;
+            vector::write_sparse_json(sparse, &mut out);
+        }
+        QueryVector::Point(id) => serde_json::to_writer(&mut out, &ids::to_qdrant(id)?.json)
+            .expect("ids always serialize"),
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::Error;
 use crate::model::SparseVector;
+use crate::{Error, float_text};
 
 fn decode_base64(packed: &str) -> Result<Vec<u8>, Error> {
     STANDARD
@@ -13,30 +13,57 @@ fn decode_base64(packed: &str) -> Result<Vec<u8>, Error> {
         .map_err(|e| Error::InvalidInput(format!("packed vectors are not valid base64: {e}")))
 }
 
-/// Unpacks `bytes` into `count` vectors of `dimension` finite values each.
-pub fn unpack(packed: &str, dimension: u32, count: usize) -> Result<Vec<Vec<f32>>, Error> {
-    let bytes = decode_base64(packed)?;
-    let dimension = dimension as usize;
-    if dimension == 0 {
-        return Err(Error::InvalidInput(
-            "vector dimension must be at least 1".into(),
-        ));
+/// A packed column of `count` dense vectors, checked (length, finite values) and decoded
+/// once; each row is written as JSON straight from its bytes.
+pub struct PackedRows {
+    bytes: Vec<u8>,
+    row_bytes: usize,
+}
+
+impl PackedRows {
+    pub fn decode(packed: &str, dimension: u32, count: usize) -> Result<Self, Error> {
+        let bytes = decode_base64(packed)?;
+        let dimension = dimension as usize;
+        if dimension == 0 {
+            return Err(Error::InvalidInput(
+                "vector dimension must be at least 1".into(),
+            ));
+        }
+        let expected = count
+            .checked_mul(dimension)
+            .and_then(|n| n.checked_mul(4))
+            .ok_or_else(|| Error::InvalidInput("vector batch too large".into()))?;
+        if bytes.len() != expected {
+            return Err(Error::InvalidInput(format!(
+                "expected {count} vectors of dimension {dimension} ({expected} bytes), got {} bytes",
+                bytes.len()
+            )));
+        }
+        if let Some(at) = first_non_finite(&bytes) {
+            return Err(non_finite(at / dimension, at % dimension));
+        }
+        Ok(PackedRows {
+            bytes,
+            row_bytes: dimension * 4,
+        })
     }
-    let expected = count
-        .checked_mul(dimension)
-        .and_then(|n| n.checked_mul(4))
-        .ok_or_else(|| Error::InvalidInput("vector batch too large".into()))?;
-    if bytes.len() != expected {
-        return Err(Error::InvalidInput(format!(
-            "expected {count} vectors of dimension {dimension} ({expected} bytes), got {} bytes",
-            bytes.len()
-        )));
+
+    /// Row `row` as a JSON array of `f32` text.
+    pub fn write_json(&self, row: usize, out: &mut Vec<u8>) {
+        let bytes = &self.bytes[row * self.row_bytes..(row + 1) * self.row_bytes];
+        float_text::write_f32_array(out, bytes.chunks_exact(4).map(f32_from_le));
     }
+}
+
+fn f32_from_le(b: &[u8]) -> f32 {
+    f32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// Index of the first NaN or infinity among little-endian `f32` values.
+fn first_non_finite(bytes: &[u8]) -> Option<usize> {
     bytes
-        .chunks_exact(dimension * 4)
-        .enumerate()
-        .map(|(row, chunk)| decode_row(chunk).map_err(|col| non_finite(row, col)))
-        .collect()
+        .chunks_exact(4)
+        .position(|b| !f32_from_le(b).is_finite())
 }
 
 /// Unpacks one query vector of any non-zero dimension.
@@ -48,12 +75,14 @@ pub fn unpack_one(packed: &str) -> Result<Vec<f32>, Error> {
             bytes.len()
         )));
     }
-    decode_row(&bytes).map_err(|col| non_finite(0, col))
+    if let Some(at) = first_non_finite(&bytes) {
+        return Err(non_finite(0, at));
+    }
+    Ok(bytes.chunks_exact(4).map(f32_from_le).collect())
 }
 
-/// Checks a sparse vector as Qdrant would (equal lengths, unique indices, finite values)
-/// and returns its JSON form.
-pub fn sparse_json(vector: &SparseVector, what: &str) -> Result<serde_json::Value, Error> {
+/// Checks a sparse vector as Qdrant would: equal lengths, unique indices, finite values.
+pub fn check_sparse(vector: &SparseVector, what: &str) -> Result<(), Error> {
     if vector.indices.len() != vector.values.len() {
         return Err(Error::InvalidInput(format!(
             "{what}: {} indices but {} values",
@@ -74,24 +103,22 @@ pub fn sparse_json(vector: &SparseVector, what: &str) -> Result<serde_json::Valu
             pair[0]
         )));
     }
-    Ok(serde_json::json!({"indices": vector.indices, "values": vector.values}))
+    Ok(())
+}
+
+/// A checked sparse vector as `{"indices":[..],"values":[..]}`.
+pub fn write_sparse_json(vector: &SparseVector, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"indices\":");
+    serde_json::to_writer(&mut *out, &vector.indices).expect("integers always serialize");
+    out.extend_from_slice(b",\"values\":");
+    float_text::write_f32_array(out, vector.values.iter().copied());
+    out.push(b'}');
 }
 
 /// Packs values as hosts do before a call (the Rust host uses this; tests too).
 pub fn pack(values: &[f32]) -> String {
     let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
     STANDARD.encode(bytes)
-}
-
-fn decode_row(chunk: &[u8]) -> Result<Vec<f32>, usize> {
-    chunk
-        .chunks_exact(4)
-        .enumerate()
-        .map(|(col, b)| {
-            let v = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            if v.is_finite() { Ok(v) } else { Err(col) }
-        })
-        .collect()
 }
 
 fn non_finite(row: usize, col: usize) -> Error {
@@ -104,30 +131,59 @@ fn non_finite(row: usize, col: usize) -> Error {
 mod tests {
     use super::*;
 
+    fn rows_json(rows: &PackedRows, count: usize) -> Vec<String> {
+        (0..count)
+            .map(|row| {
+                let mut out = Vec::new();
+                rows.write_json(row, &mut out);
+                String::from_utf8(out).unwrap()
+            })
+            .collect()
+    }
+
     #[test]
     fn round_trip() {
-        let rows = vec![vec![1.0, -2.5], vec![0.0, 3.25]];
-        let packed = pack(&rows.concat());
-        assert_eq!(unpack(&packed, 2, 2).unwrap(), rows);
+        let rows = PackedRows::decode(&pack(&[1.0, -2.5, 0.0, 3.25]), 2, 2).unwrap();
+        assert_eq!(rows_json(&rows, 2), ["[1.0,-2.5]", "[0.0,3.25]"]);
         assert_eq!(unpack_one(&pack(&[0.5, 1.5])).unwrap(), vec![0.5, 1.5]);
     }
 
     #[test]
     fn wrong_length_and_non_finite_are_rejected() {
+        let decode = |packed: &str, dimension, count| {
+            PackedRows::decode(packed, dimension, count).map(|_| ())
+        };
         assert!(matches!(
-            unpack(&pack(&[1.0, 2.0, 3.0]), 2, 2),
+            decode(&pack(&[1.0, 2.0, 3.0]), 2, 2),
             Err(Error::InvalidInput(_))
         ));
-        assert!(matches!(unpack("", 0, 0), Err(Error::InvalidInput(_))));
+        assert!(matches!(decode("", 0, 0), Err(Error::InvalidInput(_))));
         assert!(matches!(
-            unpack("not base64!", 1, 1),
+            decode("not base64!", 1, 1),
             Err(Error::InvalidInput(_))
         ));
-        let Err(Error::InvalidInput(m)) = unpack(&pack(&[1.0, 2.0, 3.0, f32::NAN]), 2, 2) else {
+        let Err(Error::InvalidInput(m)) = decode(&pack(&[1.0, 2.0, 3.0, f32::NAN]), 2, 2) else {
             panic!("NaN accepted");
         };
         assert!(m.contains("vector 1") && m.contains("index 1"), "{m}");
         assert!(unpack_one(&pack(&[f32::INFINITY])).is_err());
         assert!(unpack_one(&STANDARD.encode([0u8, 0, 0])).is_err());
+    }
+
+    #[test]
+    fn sparse_vectors_are_checked_and_written_as_f32() {
+        let vector = SparseVector {
+            indices: vec![7, 2],
+            values: vec![0.1, -1.5],
+        };
+        check_sparse(&vector, "v").unwrap();
+        let mut out = Vec::new();
+        write_sparse_json(&vector, &mut out);
+        assert_eq!(out, br#"{"indices":[7,2],"values":[0.1,-1.5]}"#);
+        let twice = SparseVector {
+            indices: vec![2, 2],
+            values: vec![1.0, 1.0],
+        };
+        assert!(check_sparse(&twice, "v").is_err());
     }
 }
