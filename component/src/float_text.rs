@@ -26,7 +26,7 @@ pub fn write_f32_array(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = 
 }
 
 /// The longest text of one value (`-0.00000123456789`, 17 bytes) and its separator.
-const MAX_TEXT: usize = 18;
+pub const MAX_TEXT: usize = 18;
 /// How far past its end a value's writing may reach (the 8-byte stores).
 const OVERSHOOT: usize = 32;
 

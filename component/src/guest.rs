@@ -306,6 +306,7 @@ use host_http::HostHttp;
 mod host_http {
     use super::*;
     use crate::bindings::qdrant::retriever::http_transport as host;
+    use crate::transport::InFlight;
 
     /// Sends through the host's `http-transport` import; the host owns the connection.
     #[derive(Default)]
@@ -313,29 +314,19 @@ mod host_http {
 
     impl Transport for HostHttp {
         fn send(&self, request: &HttpRequest) -> Result<HttpResponse, crate::Error> {
-            let body = match &request.body {
-                // Our bodies are serde_json output: always UTF-8, so this is a copy.
-                Some(bytes) => String::from_utf8(bytes.clone())
-                    .map_err(|e| crate::Error::InvalidInput(format!("body is not UTF-8: {e}")))?,
-                None => String::new(),
-            };
-            let outgoing = host::Request {
-                method: request.method.as_str().to_owned(),
-                url: request.url.clone(),
-                headers: request.headers.clone(),
-                body,
-                connect_timeout_ms: request.connect_timeout_ms,
-                read_timeout_ms: request.read_timeout_ms,
-            };
-            match host::send(&outgoing) {
-                Ok(response) => Ok(HttpResponse {
-                    status: response.status,
-                    retry_after: response.retry_after,
-                    body: response.body.into_bytes(),
-                }),
-                Err(host::TransportError::Connection(m)) => Err(crate::Error::Connection(m)),
-                Err(host::TransportError::Timeout(m)) => Err(crate::Error::Timeout(m)),
-                Err(host::TransportError::Denied(m)) => Err(crate::Error::Forbidden(m)),
+            answer(host::send(&outgoing(request)?))
+        }
+
+        fn start(&self, request: HttpRequest) -> InFlight {
+            // A request the host cannot take fails in `finish`, through `send`.
+            let ticket = outgoing(&request).ok().map(|o| host::start(&o));
+            InFlight { request, ticket }
+        }
+
+        fn finish(&self, in_flight: &InFlight) -> Result<HttpResponse, crate::Error> {
+            match in_flight.ticket {
+                Some(ticket) => answer(host::finish(ticket)),
+                None => self.send(&in_flight.request),
             }
         }
 
@@ -345,6 +336,38 @@ mod host_http {
 
         fn now(&self) -> Duration {
             now()
+        }
+    }
+
+    fn outgoing(request: &HttpRequest) -> Result<host::Request, crate::Error> {
+        let body = match &request.body {
+            // Our bodies are serde_json output: always UTF-8, so this is a copy.
+            Some(bytes) => String::from_utf8(bytes.clone())
+                .map_err(|e| crate::Error::InvalidInput(format!("body is not UTF-8: {e}")))?,
+            None => String::new(),
+        };
+        Ok(host::Request {
+            method: request.method.as_str().to_owned(),
+            url: request.url.clone(),
+            headers: request.headers.clone(),
+            body,
+            connect_timeout_ms: request.connect_timeout_ms,
+            read_timeout_ms: request.read_timeout_ms,
+        })
+    }
+
+    fn answer(
+        result: Result<host::Response, host::TransportError>,
+    ) -> Result<HttpResponse, crate::Error> {
+        match result {
+            Ok(response) => Ok(HttpResponse {
+                status: response.status,
+                retry_after: response.retry_after,
+                body: response.body.into_bytes(),
+            }),
+            Err(host::TransportError::Connection(m)) => Err(crate::Error::Connection(m)),
+            Err(host::TransportError::Timeout(m)) => Err(crate::Error::Timeout(m)),
+            Err(host::TransportError::Denied(m)) => Err(crate::Error::Forbidden(m)),
         }
     }
 }

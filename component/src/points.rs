@@ -10,9 +10,9 @@ use crate::model::{
     DEFAULT_UPSERT_BATCH, Filter, NamedVector, PayloadSelector, Point, PointBatch, PointsSelector,
     ScrollPage, ScrollRequest, SparseVector, UpdateResult, VectorData, VectorSelector,
 };
-use crate::rest::{Qdrant, Retry, collection_path, decode, update_result};
-use crate::transport::{Method, Transport};
-use crate::{Error, filter, ids, vector};
+use crate::rest::{Qdrant, Retry, collection_path, decode, json_of, update_result};
+use crate::transport::{InFlight, Method, Transport};
+use crate::{Error, filter, float_text, ids, vector};
 
 type JsonObject = Map<String, Value>;
 
@@ -37,15 +37,50 @@ impl<T: Transport> Qdrant<T> {
             .config
             .upsert_batch_size
             .unwrap_or(DEFAULT_UPSERT_BATCH) as usize;
-        let bodies = upsert_bodies(batch, per_request)?;
-        if bodies.len() > 1 {
-            self.check_dimensions(collection, batch)?;
+        let points = UpsertPoints::prepare(batch)?;
+        // Each body is written while the previous one is in flight, and sent once that
+        // one has been answered: the server sees the bodies one by one, in order.
+        let mut bodies = Bodies::new(per_request);
+        let mut in_flight = None;
+        for i in 0..points.len() {
+            if let Some(full) = bodies.push(|out| points.write(i, out)) {
+                self.send_upsert_body(collection, batch, &path, full, &mut in_flight, true)?;
+            }
         }
-        for body in bodies {
-            let result = self.call_raw(Method::Put, &path, Some(body), Retry::Idempotent)?;
-            update_result(result.get("result").unwrap_or(&Value::Null))?;
+        if let Some(last) = bodies.finish() {
+            self.send_upsert_body(collection, batch, &path, last, &mut in_flight, false)?;
+        }
+        if let Some(previous) = in_flight {
+            self.finish_update(&previous)?;
         }
         Ok(count)
+    }
+
+    /// Waits for the previous body (or, before the first of several, checks the vector
+    /// sizes), then begins sending `body`.
+    fn send_upsert_body(
+        &self,
+        collection: &str,
+        batch: &PointBatch,
+        path: &str,
+        body: Vec<u8>,
+        in_flight: &mut Option<InFlight>,
+        more_follow: bool,
+    ) -> Result<(), Error> {
+        match in_flight.take() {
+            Some(previous) => self.finish_update(&previous)?,
+            None if more_follow => self.check_dimensions(collection, batch)?,
+            None => {}
+        }
+        *in_flight = Some(self.begin(Method::Put, path, Some(body)));
+        Ok(())
+    }
+
+    fn finish_update(&self, in_flight: &InFlight) -> Result<(), Error> {
+        let response = self.complete(in_flight, Retry::Idempotent)?;
+        let answer = json_of(&response)?;
+        update_result(answer.get("result").unwrap_or(&Value::Null))?;
+        Ok(())
     }
 
     fn check_dimensions(&self, collection: &str, batch: &PointBatch) -> Result<(), Error> {
@@ -466,87 +501,144 @@ fn sparse_from_json(v: &Value) -> Result<SparseVector, Error> {
     })
 }
 
-/// The `{"points":[..]}` bodies of an upsert, at most `per_request` points and
-/// [`MAX_BODY_BYTES`] bytes each, after checking ids, vectors and payloads. Written by hand
-/// rather than through serde: dense rows go from their packed bytes straight to text.
-fn upsert_bodies(batch: &PointBatch, per_request: usize) -> Result<Vec<Vec<u8>>, Error> {
-    let count = batch.ids.len();
-    if count == 0 {
-        return Err(Error::InvalidInput("no points to upsert".into()));
-    }
-    if !batch.payloads.is_empty() && batch.payloads.len() != count {
-        return Err(Error::InvalidInput(format!(
-            "{count} ids but {} payloads (give one per id, or none)",
-            batch.payloads.len()
-        )));
-    }
-    let mut columns: Vec<(&str, Column)> = Vec::new();
-    for column in &batch.dense {
-        let rows = vector::PackedRows::decode(&column.data, column.dimension, count)
-            .map_err(|e| in_column(e, &column.name))?;
-        columns.push((&column.name, Column::Dense(rows)));
-    }
-    for column in &batch.sparse {
-        if column.name.is_empty() {
-            return Err(Error::InvalidInput("sparse vectors need a name".into()));
+/// The points of one upsert, every one checked (ids, vectors, payloads, size) before the
+/// first body is sent; their bodies are then written one at a time. Written by hand rather
+/// than through serde: dense rows go from their packed bytes straight to text.
+struct UpsertPoints<'a> {
+    /// By name; a map serializes in that order too.
+    columns: Vec<(&'a str, Column<'a>)>,
+    /// A lone unnamed dense vector goes in Qdrant's short form; otherwise a map by name.
+    short_form: bool,
+    /// Each point's id and payload, as JSON text.
+    points: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl<'a> UpsertPoints<'a> {
+    fn prepare(batch: &'a PointBatch) -> Result<Self, Error> {
+        let count = batch.ids.len();
+        if count == 0 {
+            return Err(Error::InvalidInput("no points to upsert".into()));
         }
-        if column.vectors.len() != count {
+        if !batch.payloads.is_empty() && batch.payloads.len() != count {
             return Err(Error::InvalidInput(format!(
-                "{count} ids but {} sparse vectors in `{}`",
-                column.vectors.len(),
-                column.name
+                "{count} ids but {} payloads (give one per id, or none)",
+                batch.payloads.len()
             )));
         }
-        for (i, v) in column.vectors.iter().enumerate() {
-            vector::check_sparse(v, &format!("sparse vector `{}`[{i}]", column.name))?;
+        let mut columns: Vec<(&str, Column)> = Vec::new();
+        for column in &batch.dense {
+            let rows = vector::PackedRows::decode(&column.data, column.dimension, count)
+                .map_err(|e| in_column(e, &column.name))?;
+            columns.push((&column.name, Column::Dense(rows)));
         }
-        columns.push((&column.name, Column::Sparse(&column.vectors)));
-    }
-    // Named vectors in name order, as a map serializes them.
-    columns.sort_by_key(|(name, _)| *name);
-    if columns.windows(2).any(|w| w[0].0 == w[1].0) {
-        return Err(Error::InvalidInput(
-            "a vector name appears in two columns".into(),
-        ));
-    }
-    // A lone unnamed dense vector goes in Qdrant's short form; otherwise a map by name.
-    let short_form = matches!(columns.as_slice(), [("", Column::Dense(_))]);
-    let mut bodies = Bodies::new(per_request);
-    for (i, id) in batch.ids.iter().enumerate() {
-        let id = ids::to_qdrant(id)?;
-        let mut payload = match batch.payloads.get(i) {
-            Some(text) => parse_payload(text, &format!("payload {i}"))?,
-            None => Map::new(),
-        };
-        if let Some(original) = id.original {
-            payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
-        }
-        bodies.push(|out| {
-            out.extend_from_slice(b"{\"id\":");
-            write_json(out, &id.json);
-            if !columns.is_empty() {
-                out.extend_from_slice(b",\"vector\":");
-                if short_form {
-                    columns[0].1.write_json(i, out);
-                } else {
-                    out.push(b'{');
-                    for (n, (name, column)) in columns.iter().enumerate() {
-                        if n > 0 {
-                            out.push(b',');
-                        }
-                        write_json(out, name);
-                        out.push(b':');
-                        column.write_json(i, out);
-                    }
-                    out.push(b'}');
-                }
+        for column in &batch.sparse {
+            if column.name.is_empty() {
+                return Err(Error::InvalidInput("sparse vectors need a name".into()));
             }
-            out.extend_from_slice(b",\"payload\":");
-            write_json(out, &payload);
-            out.push(b'}');
-        })?;
+            if column.vectors.len() != count {
+                return Err(Error::InvalidInput(format!(
+                    "{count} ids but {} sparse vectors in `{}`",
+                    column.vectors.len(),
+                    column.name
+                )));
+            }
+            for (i, v) in column.vectors.iter().enumerate() {
+                vector::check_sparse(v, &format!("sparse vector `{}`[{i}]", column.name))?;
+            }
+            columns.push((&column.name, Column::Sparse(&column.vectors)));
+        }
+        columns.sort_by_key(|(name, _)| *name);
+        if columns.windows(2).any(|w| w[0].0 == w[1].0) {
+            return Err(Error::InvalidInput(
+                "a vector name appears in two columns".into(),
+            ));
+        }
+        let short_form = matches!(columns.as_slice(), [("", Column::Dense(_))]);
+        let points = batch
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let id = ids::to_qdrant(id)?;
+                let mut payload = match batch.payloads.get(i) {
+                    Some(text) => parse_payload(text, &format!("payload {i}"))?,
+                    None => Map::new(),
+                };
+                if let Some(original) = id.original {
+                    payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
+                }
+                Ok((json_bytes(&id.json), json_bytes(&payload)))
+            })
+            .collect::<Result<_, Error>>()?;
+        let prepared = UpsertPoints {
+            columns,
+            short_form,
+            points,
+        };
+        for i in 0..count {
+            prepared.check_size(i)?;
+        }
+        Ok(prepared)
     }
-    Ok(bodies.finish())
+
+    fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Fails if point `i` alone would not fit in a request (an estimate first, the exact
+    /// size only when the estimate is over).
+    fn check_size(&self, i: usize) -> Result<(), Error> {
+        let limit = MAX_BODY_BYTES - BODY_START.len() - BODY_END.len();
+        let (id, payload) = &self.points[i];
+        let vectors: usize = self
+            .columns
+            .iter()
+            .map(|(name, column)| name.len() + 4 + column.max_len(i))
+            .sum();
+        if id.len() + payload.len() + vectors + 32 <= limit {
+            return Ok(());
+        }
+        let mut exact = Vec::new();
+        self.write(i, &mut exact);
+        if exact.len() > limit {
+            return Err(Error::InvalidInput(format!(
+                "point {i} encodes to {} bytes, over the {MAX_BODY_BYTES}-byte request cap",
+                exact.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Appends point `i` as JSON.
+    fn write(&self, i: usize, out: &mut Vec<u8>) {
+        let (id, payload) = &self.points[i];
+        out.extend_from_slice(b"{\"id\":");
+        out.extend_from_slice(id);
+        if !self.columns.is_empty() {
+            out.extend_from_slice(b",\"vector\":");
+            if self.short_form {
+                self.columns[0].1.write_json(i, out);
+            } else {
+                out.push(b'{');
+                for (n, (name, column)) in self.columns.iter().enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(&json_bytes(name));
+                    out.push(b':');
+                    column.write_json(i, out);
+                }
+                out.push(b'}');
+            }
+        }
+        out.extend_from_slice(b",\"payload\":");
+        out.extend_from_slice(payload);
+        out.push(b'}');
+    }
+}
+
+fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(value).expect("ids, names and payloads always serialize")
 }
 
 fn in_column(error: Error, name: &str) -> Error {
@@ -564,6 +656,17 @@ enum Column<'a> {
 }
 
 impl Column<'_> {
+    /// At most how many bytes row `row` takes as JSON.
+    fn max_len(&self, row: usize) -> usize {
+        match self {
+            Column::Dense(rows) => rows.dimension() * float_text::MAX_TEXT + 2,
+            Column::Sparse(vectors) => {
+                let v = &vectors[row];
+                v.indices.len() * 11 + v.values.len() * float_text::MAX_TEXT + 32
+            }
+        }
+    }
+
     fn write_json(&self, row: usize, out: &mut Vec<u8>) {
         match self {
             Column::Dense(rows) => rows.write_json(row, out),
@@ -572,14 +675,10 @@ impl Column<'_> {
     }
 }
 
-fn write_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
-    serde_json::to_writer(out, value).expect("ids, names and payloads always serialize");
-}
-
 /// Upsert bodies being filled: a point goes into the open body unless that body has
-/// `per_request` points or the point would take it over [`MAX_BODY_BYTES`].
+/// `per_request` points or the point would take it over [`MAX_BODY_BYTES`]; then the
+/// open body is closed and handed out, and the point opens the next one.
 struct Bodies {
-    done: Vec<Vec<u8>>,
     open: Vec<u8>,
     in_open: usize,
     per_request: usize,
@@ -591,32 +690,30 @@ const BODY_END: &[u8] = b"]}";
 impl Bodies {
     fn new(per_request: usize) -> Self {
         Bodies {
-            done: Vec::new(),
             open: Vec::new(),
             in_open: 0,
             per_request,
         }
     }
 
-    fn push(&mut self, write_point: impl FnOnce(&mut Vec<u8>)) -> Result<(), Error> {
+    /// Adds a point (which must fit in a body on its own); returns the body it closed, if
+    /// any.
+    fn push(&mut self, write_point: impl FnOnce(&mut Vec<u8>)) -> Option<Vec<u8>> {
+        let mut closed = None;
         if self.in_open == self.per_request {
-            self.close();
+            closed = Some(self.close());
         }
         self.open
             .extend_from_slice(if self.in_open == 0 { BODY_START } else { b"," });
         let start = self.open.len();
         write_point(&mut self.open);
         let point = self.open.len() - start;
-        if point + BODY_START.len() + BODY_END.len() > MAX_BODY_BYTES {
-            return Err(Error::InvalidInput(format!(
-                "one point encodes to {point} bytes, over the {MAX_BODY_BYTES}-byte request cap"
-            )));
-        }
+        debug_assert!(point + BODY_START.len() + BODY_END.len() <= MAX_BODY_BYTES);
         if self.open.len() + BODY_END.len() > MAX_BODY_BYTES {
             // Too big with this point: it opens the next body instead.
             let moved = self.open.split_off(start);
             self.open.truncate(start - 1);
-            self.close();
+            closed = Some(self.close());
             self.open.extend_from_slice(BODY_START);
             self.open.extend_from_slice(&moved);
         }
@@ -627,20 +724,18 @@ impl Bodies {
                 .reserve(room.min(MAX_BODY_BYTES - self.open.len()));
         }
         self.in_open += 1;
-        Ok(())
+        closed
     }
 
-    fn close(&mut self) {
+    fn close(&mut self) -> Vec<u8> {
         self.open.extend_from_slice(BODY_END);
-        self.done.push(std::mem::take(&mut self.open));
         self.in_open = 0;
+        std::mem::take(&mut self.open)
     }
 
-    fn finish(mut self) -> Vec<Vec<u8>> {
-        if self.in_open > 0 {
-            self.close();
-        }
-        self.done
+    /// The last body, if it holds any point.
+    fn finish(mut self) -> Option<Vec<u8>> {
+        (self.in_open > 0).then(|| self.close())
     }
 }
 
@@ -780,15 +875,20 @@ mod tests {
         assert!(body.contains("[0.1,-2.5e-8,0.33333334]"), "{body}");
     }
 
+    /// Every body, in order, as `Bodies` hands them out.
+    fn all_bodies(per_request: usize, sizes: &[usize]) -> Vec<Vec<u8>> {
+        let mut bodies = Bodies::new(per_request);
+        let mut done: Vec<Vec<u8>> = sizes
+            .iter()
+            .filter_map(|&n| bodies.push(|out| out.resize(out.len() + n, b'1')))
+            .collect();
+        done.extend(bodies.finish());
+        done
+    }
+
     #[test]
     fn bodies_split_at_the_point_count_and_the_byte_cap() {
-        let point = |n: usize| move |out: &mut Vec<u8>| out.resize(out.len() + n, b'1');
-        let mut bodies = Bodies::new(2);
-        for _ in 0..5 {
-            bodies.push(point(1)).unwrap();
-        }
-        let done: Vec<String> = bodies
-            .finish()
+        let done: Vec<String> = all_bodies(2, &[1; 5])
             .into_iter()
             .map(|b| String::from_utf8(b).unwrap())
             .collect();
@@ -802,11 +902,7 @@ mod tests {
         );
         // Three of these do not fit under the cap: the third opens a second body.
         let third = MAX_BODY_BYTES / 3 + 1;
-        let mut bodies = Bodies::new(256);
-        for _ in 0..3 {
-            bodies.push(point(third)).unwrap();
-        }
-        let done = bodies.finish();
+        let done = all_bodies(256, &[third; 3]);
         let framing = BODY_START.len() + BODY_END.len();
         assert_eq!(
             done.iter().map(Vec::len).collect::<Vec<_>>(),
@@ -816,11 +912,84 @@ mod tests {
             done.iter()
                 .all(|b| b.starts_with(BODY_START) && b.ends_with(BODY_END))
         );
-        let mut bodies = Bodies::new(256);
-        assert!(matches!(
-            bodies.push(point(MAX_BODY_BYTES)),
-            Err(Error::InvalidInput(m)) if m.contains("request cap")
-        ));
+    }
+
+    #[test]
+    fn a_point_over_the_request_cap_is_rejected_before_sending() {
+        let rec = Recorder::default();
+        let mut points = batch(&["1", "2"], vec![dense("", 1, &[1.0, 2.0])]);
+        let huge = format!(r#"{{"text":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
+        points.payloads = vec!["{}".into(), huge];
+        let got = client(&rec, None).upsert_points("c", &points, true);
+        assert!(
+            matches!(&got, Err(Error::InvalidInput(m)) if m.contains("point 1") && m.contains("request cap")),
+            "{got:?}"
+        );
+        assert!(rec.sent.borrow().is_empty());
+    }
+
+    fn batches_of_two(rec: &Recorder) -> Qdrant<&Recorder> {
+        let config = Config {
+            url: "http://q".into(),
+            upsert_batch_size: Some(2),
+            ..Config::default()
+        };
+        Qdrant::new(config, rec).unwrap()
+    }
+
+    const INFO_SIZE_1: &str = r#"{"result":{"status":"green","segments_count":1,"config":{"params":{"vectors":{"size":1,"distance":"Dot"}}}},"status":"ok","time":0}"#;
+
+    #[test]
+    fn bulk_upsert_begins_each_body_after_the_previous_answer() {
+        let rec = Recorder::default()
+            .reply(200, INFO_SIZE_1)
+            .reply(200, OK_UPDATE)
+            .reply(200, OK_UPDATE)
+            .reply(200, OK_UPDATE);
+        let points = batch(
+            &["1", "2", "3", "4", "5"],
+            vec![dense("", 1, &[1.0, 2.0, 3.0, 4.0, 5.0])],
+        );
+        assert_eq!(
+            batches_of_two(&rec)
+                .upsert_points("c", &points, true)
+                .unwrap(),
+            5
+        );
+        // The size check, then each body started only once the one before was answered.
+        assert_eq!(
+            *rec.events.borrow(),
+            [
+                "send", "start", "finish", "start", "finish", "start", "finish"
+            ]
+        );
+        let ids: Vec<Vec<u64>> = rec.bodies()[1..]
+            .iter()
+            .map(|b| {
+                let points = b["points"].as_array().unwrap();
+                points.iter().map(|p| p["id"].as_u64().unwrap()).collect()
+            })
+            .collect();
+        assert_eq!(ids, [vec![1, 2], vec![3, 4], vec![5]]);
+    }
+
+    #[test]
+    fn bulk_upsert_stops_at_the_first_failed_body() {
+        let rec = Recorder::default()
+            .reply(200, INFO_SIZE_1)
+            .reply(200, OK_UPDATE)
+            .reply(400, r#"{"status":{"error":"bad"},"time":0}"#);
+        let points = batch(
+            &["1", "2", "3", "4", "5"],
+            vec![dense("", 1, &[1.0, 2.0, 3.0, 4.0, 5.0])],
+        );
+        let got = batches_of_two(&rec).upsert_points("c", &points, true);
+        assert!(matches!(got, Err(Error::BadRequest(_))), "{got:?}");
+        assert_eq!(
+            *rec.events.borrow(),
+            ["send", "start", "finish", "start", "finish"],
+            "the third body is never sent"
+        );
     }
 
     #[test]

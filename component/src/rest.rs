@@ -12,7 +12,7 @@ use crate::model::{
     Config, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, RetryPolicy, ServerInfo,
     UpdateResult,
 };
-use crate::transport::{HttpRequest, HttpResponse, Method, Transport};
+use crate::transport::{HttpRequest, HttpResponse, InFlight, Method, Transport};
 
 /// Whether a request may be sent again after a failure without changing its outcome:
 /// reads, upserts of fixed ids and deletes may; creating a collection may not (a resent
@@ -126,9 +126,7 @@ impl<T: Transport> Qdrant<T> {
         body: Option<Vec<u8>>,
         retry: Retry,
     ) -> Result<Value, Error> {
-        let response = self.send(method, path, body, retry)?;
-        serde_json::from_slice(&response.body)
-            .map_err(|e| Error::Decode(format!("response is not JSON ({e})")))
+        json_of(&self.send(method, path, body, retry)?)
     }
 
     /// The `result` of a JSON call.
@@ -151,6 +149,20 @@ impl<T: Transport> Qdrant<T> {
         body: Option<Vec<u8>>,
         retry: Retry,
     ) -> Result<HttpResponse, Error> {
+        let in_flight = InFlight {
+            request: self.request(method, path, body),
+            ticket: None,
+        };
+        self.complete(&in_flight, retry)
+    }
+
+    /// Hands the request to the transport, which may begin sending it while the caller
+    /// works; [`Qdrant::complete`] collects the answer.
+    pub(crate) fn begin(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> InFlight {
+        self.transport.start(self.request(method, path, body))
+    }
+
+    fn request(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> HttpRequest {
         let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
         if body.is_some() {
             headers.push(("content-type".to_owned(), "application/json".to_owned()));
@@ -158,7 +170,7 @@ impl<T: Transport> Qdrant<T> {
         if let Some(key) = self.config.api_key.as_deref().filter(|k| !k.is_empty()) {
             headers.push(("api-key".to_owned(), key.to_owned()));
         }
-        let request = HttpRequest {
+        HttpRequest {
             method,
             url: self.url_of(path),
             headers,
@@ -168,14 +180,26 @@ impl<T: Transport> Qdrant<T> {
                 .connect_timeout_ms
                 .unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS),
             read_timeout_ms: self.config.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
-        };
+        }
+    }
+
+    /// Waits for a begun request, retrying as `retry` allows; a 2xx response or a typed
+    /// error.
+    pub(crate) fn complete(
+        &self,
+        in_flight: &InFlight,
+        retry: Retry,
+    ) -> Result<HttpResponse, Error> {
         let policy = self.config.retry.unwrap_or(DEFAULT_RETRY);
         let started = self.transport.now();
         let mut backoff = Duration::from_millis(policy.initial_backoff_ms.into());
         let mut attempt = 1;
+        let mut outcome = match in_flight.ticket {
+            Some(_) => self.transport.finish(in_flight),
+            None => self.transport.send(&in_flight.request),
+        };
         loop {
-            let outcome = self.transport.send(&request).and_then(check_status);
-            let error = match outcome {
+            let error = match outcome.and_then(check_status) {
                 Ok(response) => return Ok(response),
                 Err(e) => redact(e, self.config.api_key.as_deref()),
             };
@@ -192,6 +216,7 @@ impl<T: Transport> Qdrant<T> {
             self.transport.sleep(delay);
             backoff = (backoff * 2).min(Duration::from_millis(policy.max_backoff_ms.into()));
             attempt += 1;
+            outcome = self.transport.send(&in_flight.request);
         }
     }
 
@@ -216,6 +241,12 @@ impl<T: Transport> Qdrant<T> {
             None => path,
         }
     }
+}
+
+/// The answer's body as JSON.
+pub(crate) fn json_of(response: &HttpResponse) -> Result<Value, Error> {
+    serde_json::from_slice(&response.body)
+        .map_err(|e| Error::Decode(format!("response is not JSON ({e})")))
 }
 
 /// Failures worth another attempt: no answer, or an answer that says "later".

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::Error;
 use crate::model::{Config, RetryPolicy};
 use crate::rest::Qdrant;
-use crate::transport::{HttpRequest, HttpResponse, Transport};
+use crate::transport::{HttpRequest, HttpResponse, InFlight, Transport};
 
 pub const OK_TRUE: &str = r#"{"result":true,"status":"ok","time":0.1}"#;
 pub const OK_UPDATE: &str =
@@ -20,6 +20,8 @@ pub struct Recorder {
     pub sent: RefCell<Vec<HttpRequest>>,
     replies: RefCell<VecDeque<Result<HttpResponse, Error>>>,
     pub slept: RefCell<Vec<Duration>>,
+    /// `send`, `start` and `finish` calls, in order.
+    pub events: RefCell<Vec<&'static str>>,
 }
 
 impl Recorder {
@@ -55,13 +57,33 @@ impl Recorder {
     }
 }
 
-impl Transport for &Recorder {
-    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+impl Recorder {
+    fn answer(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
         self.sent.borrow_mut().push(request.clone());
         self.replies
             .borrow_mut()
             .pop_front()
             .expect("a reply for every request")
+    }
+}
+
+impl Transport for &Recorder {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+        self.events.borrow_mut().push("send");
+        self.answer(request)
+    }
+
+    fn start(&self, request: HttpRequest) -> InFlight {
+        self.events.borrow_mut().push("start");
+        InFlight {
+            request,
+            ticket: Some(self.events.borrow().len() as u64),
+        }
+    }
+
+    fn finish(&self, in_flight: &InFlight) -> Result<HttpResponse, Error> {
+        self.events.borrow_mut().push("finish");
+        self.answer(&in_flight.request)
     }
 
     fn sleep(&self, duration: Duration) {

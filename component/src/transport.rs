@@ -1,5 +1,5 @@
-//! The one seam between Qdrant logic and the network: the wasm build sends through
-//! wasi-http, native unit tests through a recording fake.
+//! The one seam between Qdrant logic and the network: the wasm build sends through the
+//! host's `http-transport` import or wasi-http, native unit tests through a recording fake.
 
 use crate::Error;
 
@@ -44,10 +44,33 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
+/// A request begun with [`Transport::start`]; kept whole so a retry can resend it.
+#[derive(Debug)]
+pub struct InFlight {
+    pub request: HttpRequest,
+    /// The host's ticket, when the host is already sending it.
+    pub ticket: Option<u64>,
+}
+
 pub trait Transport {
     /// Sends one request; `Err` only for transport failures (no response at all).
     /// Borrowed, so a retry resends the same body without copying it first.
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error>;
+
+    /// Begins sending, so the caller can work while the request is in flight. By default
+    /// nothing happens until [`Transport::finish`].
+    fn start(&self, request: HttpRequest) -> InFlight {
+        InFlight {
+            request,
+            ticket: None,
+        }
+    }
+
+    /// The answer to a request [`Transport::start`] gave a ticket (first attempt only;
+    /// retries use `send`).
+    fn finish(&self, in_flight: &InFlight) -> Result<HttpResponse, Error> {
+        self.send(&in_flight.request)
+    }
 
     /// Waits before a retry.
     fn sleep(&self, duration: std::time::Duration);

@@ -48,6 +48,11 @@ impl PackedRows {
         })
     }
 
+    /// Values per row.
+    pub fn dimension(&self) -> usize {
+        self.row_bytes / 4
+    }
+
     /// Row `row` as a JSON array of `f32` text.
     pub fn write_json(&self, row: usize, out: &mut Vec<u8>) {
         let bytes = &self.bytes[row * self.row_bytes..(row + 1) * self.row_bytes];

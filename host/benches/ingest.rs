@@ -1,8 +1,13 @@
 //! Ingest: 10 000 × 384-d points with payloads, in batches of 256, `wait=true`, through
 //! `QdrantClient::upsert_points` against a native pooled client sending the identical
-//! `PUT /collections/{c}/points?wait=true` bodies. Each round writes the data set into two
-//! fresh collections, one per side, batch by batch in alternating order, so both sides meet
-//! the same engine state; the time spent in the upsert calls is summed per side.
+//! `PUT /collections/{c}/points?wait=true` bodies, measured two ways:
+//!
+//! - per request: one call per batch. Each round writes the data set into two fresh
+//!   collections, one per side, batch by batch in alternating order, so both sides meet
+//!   the same engine state; the time spent in the upsert calls is summed per side.
+//! - bulk: the whole data set in one `upsert_points` call (40 requests), against a native
+//!   loop over the same 40 requests. Both sides write the next body while the previous one
+//!   is in flight and send it once that one is answered.
 //!
 //! `cargo bench -p qdrant-integration --bench ingest`
 
@@ -18,6 +23,8 @@ use serde_json::Value;
 
 const HOST_COLLECTION: &str = "bench_ingest_host";
 const NATIVE_COLLECTION: &str = "bench_ingest_native";
+const HOST_BULK: &str = "bench_ingest_host_bulk";
+const NATIVE_BULK: &str = "bench_ingest_native_bulk";
 const ROUNDS: usize = 3;
 
 /// The native client's request types for `PUT /points`.
@@ -93,7 +100,9 @@ fn main() {
         server.url
     );
 
-    let (host, native) = rt.block_on(async {
+    let all_ids: Vec<String> = batches.iter().flat_map(|b| b.ids.clone()).collect();
+    let all_payloads: Vec<Value> = batches.iter().flat_map(|b| b.payloads.clone()).collect();
+    let (host, native, host_bulk, native_bulk) = rt.block_on(async {
         let client = QdrantClient::new(&server.url, None).await.expect("client");
         let native = Native::new();
         let mut host_rounds = Vec::new();
@@ -115,10 +124,7 @@ fn main() {
                 }
             }
             for name in [HOST_COLLECTION, NATIVE_COLLECTION] {
-                let info = client.collection_info(name).await.expect("info");
-                if let Some(count) = info.points_count {
-                    assert_eq!(count, POINTS as u64, "every point written to {name}");
-                }
+                assert_all_written(&client, name).await;
             }
             println!(
                 "  round {}: host {} ({:>6.0} points/s)   native {} ({:>6.0} points/s)   ratio {:.3}",
@@ -132,26 +138,130 @@ fn main() {
             host_rounds.push(host);
             native_rounds.push(native_time);
         }
-        (host_rounds, native_rounds)
+        println!("  bulk: the data set in one call (host) / one pipelined loop (native)");
+        let (mut host_bulk, mut native_bulk) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            // Each side writes into a fresh collection on a settled engine; the order
+            // alternates by round.
+            let mut host = Duration::ZERO;
+            let mut native_time = Duration::ZERO;
+            for host_turn in [round % 2 == 0, round % 2 != 0] {
+                if host_turn {
+                    fresh_collection(&client, HOST_BULK).await;
+                    host = host_upsert_all(&client, &data, &all_ids, &all_payloads).await;
+                    assert_all_written(&client, HOST_BULK).await;
+                } else {
+                    fresh_collection(&client, NATIVE_BULK).await;
+                    native_time = native_upsert_all(&native, &batches).await;
+                    assert_all_written(&client, NATIVE_BULK).await;
+                }
+            }
+            println!(
+                "  bulk round {}: host {} ({:>6.0} points/s)   native {} ({:>6.0} points/s)   ratio {:.3}",
+                round + 1,
+                ms(host),
+                POINTS as f64 / host.as_secs_f64(),
+                ms(native_time),
+                POINTS as f64 / native_time.as_secs_f64(),
+                native_time.as_secs_f64() / host.as_secs_f64()
+            );
+            host_bulk.push(host);
+            native_bulk.push(native_time);
+        }
+        (host_rounds, native_rounds, host_bulk, native_bulk)
     });
     let total = |v: &[Duration]| v.iter().sum::<Duration>();
-    let (h, n) = (total(&host), total(&native));
-    let host_pps = (POINTS * ROUNDS) as f64 / h.as_secs_f64();
-    let native_pps = (POINTS * ROUNDS) as f64 / n.as_secs_f64();
-    let ratio = host_pps / native_pps;
+    let pps = |v: &[Duration]| (POINTS * ROUNDS) as f64 / total(v).as_secs_f64();
+    let (host_pps, native_pps) = (pps(&host), pps(&native));
+    let (bulk_host_pps, bulk_native_pps) = (pps(&host_bulk), pps(&native_bulk));
+    let (ratio, bulk_ratio) = (host_pps / native_pps, bulk_host_pps / bulk_native_pps);
     println!("\n== ingest summary ==");
     println!(
-        "  ingest {POINTS} points x {ROUNDS} rounds: host {host_pps:.0} points/s, native {native_pps:.0} points/s (time in upsert calls only)"
+        "  per request, {POINTS} points x {ROUNDS} rounds: host {host_pps:.0} points/s, native {native_pps:.0} points/s (time in upsert calls only)"
+    );
+    println!(
+        "  bulk, {POINTS} points x {ROUNDS} rounds: host {bulk_host_pps:.0} points/s, native {bulk_native_pps:.0} points/s"
     );
     println!(
         "{}",
         line(
-            "ingest throughput ratio host/native",
+            "ingest ratio host/native, one call per request",
             ratio,
             ">= 0.95",
             ratio >= 0.95
         )
     );
+    println!(
+        "{}",
+        line(
+            "ingest ratio host/native, bulk",
+            bulk_ratio,
+            ">= 0.95",
+            bulk_ratio >= 0.95
+        )
+    );
+}
+
+/// Every point of the data set is in `name`.
+async fn assert_all_written(client: &QdrantClient, name: &str) {
+    let info = client.collection_info(name).await.expect("info");
+    if let Some(count) = info.points_count {
+        assert_eq!(count, POINTS as u64, "every point written to {name}");
+    }
+}
+
+/// The whole data set in one host call: the `PointBatch` is built inside the timing.
+async fn host_upsert_all(
+    client: &QdrantClient,
+    data: &[f32],
+    ids: &[String],
+    payloads: &[Value],
+) -> Duration {
+    let started = Instant::now();
+    let points = types::PointBatch::new(ids.to_vec())
+        .with_dense("", DIM as u32, data)
+        .with_payloads(payloads);
+    let n = client
+        .upsert_points(HOST_BULK, &points, true)
+        .await
+        .expect("host bulk upsert");
+    let elapsed = started.elapsed();
+    assert_eq!(n as usize, POINTS);
+    elapsed
+}
+
+/// The same requests from a native loop that serialises the next body while the previous
+/// one is in flight, and sends it once that one is answered (as the component does).
+async fn native_upsert_all(native: &Native, batches: &[Batch]) -> Duration {
+    let started = Instant::now();
+    let mut in_flight: Option<tokio::task::JoinHandle<Value>> = None;
+    for batch in batches {
+        let mut request = native.request(&batch.replay);
+        *request.uri_mut() = bulk_uri(request.uri());
+        if let Some(previous) = in_flight.take() {
+            check_update(previous.await.expect("native task"));
+        }
+        let native = native.clone();
+        in_flight = Some(tokio::spawn(
+            async move { native.send_request(request).await },
+        ));
+    }
+    if let Some(last) = in_flight {
+        check_update(last.await.expect("native task"));
+    }
+    started.elapsed()
+}
+
+/// The per-request replay's URI, pointed at the bulk collection.
+fn bulk_uri(uri: &http::Uri) -> http::Uri {
+    uri.to_string()
+        .replace(NATIVE_COLLECTION, NATIVE_BULK)
+        .parse()
+        .expect("uri")
+}
+
+fn check_update(answer: Value) {
+    assert_eq!(answer["result"]["status"], "completed");
 }
 
 /// One host upsert: the `PointBatch` is built from the raw data inside the timing.
@@ -172,7 +282,7 @@ async fn host_upsert(client: &QdrantClient, data: &[f32], batch: &Batch) -> Dura
 /// One native upsert: typed structs serialised inside the timing, the answer parsed.
 async fn native_upsert(native: &Native, batch: &Batch) -> Duration {
     let (elapsed, answer) = timed(native.send(&batch.replay)).await;
-    assert_eq!(answer["result"]["status"], "completed");
+    check_update(answer);
     elapsed
 }
 

@@ -1,6 +1,7 @@
 //! The sandbox: one compiled component per process, a fresh store per call, and outbound
 //! HTTP confined to the configured Qdrant origin.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -157,6 +158,58 @@ impl http_transport::Host for HostState {
         &mut self,
         request: http_transport::Request,
     ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
+        self.policy.exchange(request).await
+    }
+
+    async fn start(&mut self, request: http_transport::Request) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        let exchange = self.policy.exchange(request);
+        self.in_flight
+            .insert(ticket, InFlightTask(tokio::spawn(exchange)));
+        ticket
+    }
+
+    async fn finish(
+        &mut self,
+        ticket: u64,
+    ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
+        use http_transport::TransportError as E;
+        let Some(mut task) = self.in_flight.remove(&ticket) else {
+            return Err(E::Connection(format!(
+                "no request was started as ticket {ticket}"
+            )));
+        };
+        (&mut task.0)
+            .await
+            .unwrap_or_else(|e| Err(E::Connection(format!("the send task failed: {e}"))))
+    }
+}
+
+/// A request sent by its own task (`http-transport.start`); aborted if its store goes
+/// before the component collected the answer (a trap or the call deadline).
+struct InFlightTask(
+    tokio::task::JoinHandle<
+        std::result::Result<http_transport::Response, http_transport::TransportError>,
+    >,
+);
+
+impl Drop for InFlightTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl OriginPolicy {
+    /// One `http-transport` request and its whole answer; owns what it needs, so it can
+    /// run as its own task.
+    fn exchange(
+        &self,
+        request: http_transport::Request,
+    ) -> impl Future<
+        Output = std::result::Result<http_transport::Response, http_transport::TransportError>,
+    > + Send
+    + 'static {
         use http_transport::TransportError as E;
         let read = Duration::from_millis(u64::from(request.read_timeout_ms));
         let options = RequestOptions {
@@ -164,39 +217,44 @@ impl http_transport::Host for HostState {
             first_byte_timeout: Some(read),
             between_bytes_timeout: Some(read),
         };
-        let outgoing = build_request(request).map_err(E::Connection)?;
-        let send = self.policy.admit(outgoing, Some(options)).map_err(|_| {
-            E::Denied("the host denied this request (outside the allowed origin)".into())
-        })?;
-        let transport_error = |e: HttpError| match e {
-            HttpError::ConnectionTimeout
-            | HttpError::ConnectionReadTimeout
-            | HttpError::HttpResponseTimeout => E::Timeout(e.to_string()),
-            e => E::Connection(e.to_string()),
-        };
-        let response = send.await.map_err(transport_error)?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(http::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(transport_error)?
-            .to_bytes();
-        // Qdrant answers JSON or plain text; anything else is not worth a panic.
-        let body = match String::from_utf8(Vec::from(body)) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        };
-        Ok(http_transport::Response {
-            status,
-            retry_after,
-            body,
-        })
+        let send = build_request(request)
+            .map_err(E::Connection)
+            .and_then(|outgoing| {
+                self.admit(outgoing, Some(options)).map_err(|_| {
+                    E::Denied("the host denied this request (outside the allowed origin)".into())
+                })
+            });
+        async move {
+            let transport_error = |e: HttpError| match e {
+                HttpError::ConnectionTimeout
+                | HttpError::ConnectionReadTimeout
+                | HttpError::HttpResponseTimeout => E::Timeout(e.to_string()),
+                e => E::Connection(e.to_string()),
+            };
+            let response = send?.await.map_err(transport_error)?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(transport_error)?
+                .to_bytes();
+            // Qdrant answers JSON or plain text; anything else is not worth a panic.
+            let body = match String::from_utf8(Vec::from(body)) {
+                Ok(text) => text,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            Ok(http_transport::Response {
+                status,
+                retry_after,
+                body,
+            })
+        }
     }
 }
 
@@ -233,6 +291,9 @@ pub struct HostState {
     policy: OriginPolicy,
     table: ResourceTable,
     limits: StoreLimits,
+    /// Requests begun with `http-transport.start`, by ticket.
+    in_flight: HashMap<u64, InFlightTask>,
+    next_ticket: u64,
 }
 
 impl HostState {
@@ -248,6 +309,8 @@ impl HostState {
                 .instances(16)
                 .trap_on_grow_failure(true)
                 .build(),
+            in_flight: HashMap::new(),
+            next_ticket: 0,
         }
     }
 }
@@ -620,21 +683,42 @@ mod tests {
                 connect_timeout_ms: 100,
                 read_timeout_ms: 100,
             };
-            let sent = state.send(request).await;
-            assert!(
-                matches!(
-                    sent,
-                    Err(http_transport::TransportError::Denied(_)
-                        | http_transport::TransportError::Connection(_))
-                ) && !format!("{sent:?}").contains("secret"),
-                "{url}: {sent:?}"
-            );
-            if url.starts_with("http") {
+            // Both ways in: one `send`, or `start` then `finish`.
+            let ticket = state.start(request.clone()).await;
+            for sent in [state.send(request).await, state.finish(ticket).await] {
                 assert!(
-                    matches!(sent, Err(http_transport::TransportError::Denied(_))),
-                    "{url} was not denied: {sent:?}"
+                    matches!(
+                        sent,
+                        Err(http_transport::TransportError::Denied(_)
+                            | http_transport::TransportError::Connection(_))
+                    ) && !format!("{sent:?}").contains("secret"),
+                    "{url}: {sent:?}"
                 );
+                if url.starts_with("http") {
+                    assert!(
+                        matches!(sent, Err(http_transport::TransportError::Denied(_))),
+                        "{url} was not denied: {sent:?}"
+                    );
+                }
             }
+        }
+        // A ticket is finished once.
+        let ticket = state.start(denied_request()).await;
+        assert!(state.finish(ticket).await.is_err());
+        assert!(matches!(
+            state.finish(ticket).await,
+            Err(http_transport::TransportError::Connection(m)) if m.contains("no request")
+        ));
+    }
+
+    fn denied_request() -> http_transport::Request {
+        http_transport::Request {
+            method: "GET".into(),
+            url: "http://elsewhere:1/".into(),
+            headers: vec![],
+            body: String::new(),
+            connect_timeout_ms: 100,
+            read_timeout_ms: 100,
         }
     }
 

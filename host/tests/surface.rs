@@ -419,6 +419,41 @@ async fn scroll_walks_the_whole_collection() {
 }
 
 #[tokio::test]
+async fn a_bulk_upsert_writes_its_requests_in_order() {
+    // 50 writes to 30 ids in requests of 7: the host sends each body while the component
+    // writes the next, yet every id keeps its last write, as if sent one by one.
+    let target = target().await;
+    let client = common::client(&target).await.with_upsert_batch_size(7);
+    let name = collection_name("bulk_order");
+    let _ = client.delete_collection(&name).await;
+    client
+        .create_collection(&name, DIM as u64, "Cosine")
+        .await
+        .unwrap();
+    let flat: Vec<f32> = (0..50).flat_map(vector).collect();
+    let payloads: Vec<Value> = (0..50).map(|i| json!({"write": i})).collect();
+    let batch = PointBatch::new((0..50).map(|i| id(i % 30)).collect())
+        .with_dense("", DIM as u32, &flat)
+        .with_payloads(&payloads);
+    assert_eq!(client.upsert_points(&name, &batch, true).await.unwrap(), 50);
+    assert_eq!(client.count(&name, None, true).await.unwrap(), 30);
+    let mut request = ScrollRequest::new(100);
+    request.with_payload = PayloadSelector::All;
+    let page = client.scroll(&name, &request).await.unwrap();
+    let stored: BTreeSet<(String, i64)> = page
+        .points
+        .iter()
+        .map(|p| {
+            let payload: Value = serde_json::from_str(&p.payload).unwrap();
+            (p.id.clone(), payload["write"].as_i64().unwrap())
+        })
+        .collect();
+    let last: BTreeSet<(String, i64)> = (20..50).map(|i| (id(i % 30), i as i64)).collect();
+    assert_eq!(stored, last);
+    client.delete_collection(&name).await.unwrap();
+}
+
+#[tokio::test]
 async fn named_sparse_and_hybrid_retrieval() {
     let target = target().await;
     let client = client(&target).await;

@@ -385,6 +385,20 @@ def test_upsert_without_wait_is_eventually_counted(client: QdrantClient, make_co
     assert sorted(p.id for p in client.scroll_all(name, with_payload=False)) == sorted(ids)
 
 
+def test_bulk_upsert_in_many_requests_keeps_their_order(client: QdrantClient, make_collection) -> None:
+    # 50 writes to 30 ids in requests of 7 (started and finished through the transport one
+    # after another): each id keeps the payload of its last write.
+    name = make_collection(vector_size=DIM)
+    small = QdrantClient(client.url, upsert_batch_size=7)
+    ids = [str(i % 30) for i in range(50)]
+    dense = np.random.default_rng(5).normal(size=(50, DIM)).astype(np.float32)
+    assert small.upsert(name, ids, dense, [{"write": i} for i in range(50)]) == 50
+    assert client.count(name) == 30
+    last = {str(i % 30): i for i in range(50)}
+    stored = {p.id: p.payload["write"] for p in client.scroll_all(name)}
+    assert stored == last
+
+
 def test_upsert_validates_columns(client: QdrantClient, make_collection) -> None:
     name = make_collection(vectors={"a": DIM}, sparse_vectors=["s"])
     with pytest.raises(errors.InvalidInput):

@@ -271,7 +271,8 @@ impl Native {
         status
     }
 
-    fn request(&self, replay: &Replay) -> http::Request<Full<Bytes>> {
+    /// The request of `replay`, its body serialised now.
+    pub fn request(&self, replay: &Replay) -> http::Request<Full<Bytes>> {
         let body = match &replay.body {
             Some(serialise) => Bytes::from(serialise()),
             None => Bytes::new(),
@@ -287,11 +288,13 @@ impl Native {
 
     /// Sends the request and parses the JSON answer; panics on a non-2xx status.
     pub async fn send(&self, replay: &Replay) -> Value {
-        let response = self
-            .client
-            .request(self.request(replay))
-            .await
-            .expect("native send");
+        self.send_request(self.request(replay)).await
+    }
+
+    /// Sends a request made by [`Native::request`]; as [`Native::send`].
+    pub async fn send_request(&self, request: http::Request<Full<Bytes>>) -> Value {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        let response = self.client.request(request).await.expect("native send");
         let status = response.status();
         let bytes = response
             .into_body()
@@ -301,9 +304,7 @@ impl Native {
             .to_bytes();
         assert!(
             status.is_success(),
-            "native {} {}: {status} {}",
-            replay.method,
-            replay.uri,
+            "native {method} {uri}: {status} {}",
             String::from_utf8_lossy(&bytes)
         );
         serde_json::from_slice(&bytes).expect("JSON answer")

@@ -23,6 +23,7 @@ worker threads) calling one client overlap their network waits.
 from __future__ import annotations
 
 import base64
+import itertools
 import os
 import threading
 import time
@@ -32,7 +33,7 @@ from typing import Any
 
 import numpy as np
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
-from wasmtime.component import Component, Linker, Record
+from wasmtime.component import Component, Linker, Record, Variant
 
 from . import _fastcall, _transport, _wit, errors
 
@@ -109,6 +110,27 @@ def _send(_store: object, request: Record) -> Any:
         _CALL_LOCK.acquire()
 
 
+#: Requests begun with ``http-transport.start``, by ticket, until ``finish``.
+_started: dict[int, Record] = {}
+_tickets = itertools.count()
+
+
+def _start(_store: object, request: Record) -> int:
+    """The ``http-transport.start`` import. This host sends at ``finish``: no overlap with
+    the component's work, the same answers in the same order."""
+    ticket = next(_tickets)
+    _started[ticket] = request
+    return ticket
+
+
+def _finish(store: object, ticket: int) -> Any:
+    """The ``http-transport.finish`` import."""
+    request = _started.pop(ticket, None)
+    if request is None:
+        return Variant("connection", f"no request was started as ticket {ticket}")
+    return _send(store, request)
+
+
 #: Calls in flight; the epoch ticker sleeps while there are none.
 _active = 0
 _active_lock = threading.Lock()
@@ -148,9 +170,11 @@ class _Runtime:
         self.linker = Linker(self.engine)
         self.linker.add_wasip2()
         imports = self.component.type.imports(self.engine)
-        send_type = imports[TRANSPORT].ty.exports(self.engine)["send"].ty
+        transport_types = imports[TRANSPORT].ty.exports(self.engine)
         with self.linker.root() as root, root.add_instance(TRANSPORT) as transport:
-            _fastcall.host_func(transport, "send", _fastcall.Signature(send_type), _send)
+            for name, func in (("send", _send), ("start", _start), ("finish", _finish)):
+                signature = _fastcall.Signature(transport_types[name].ty)
+                _fastcall.host_func(transport, name, signature, func)
         interface = self.component.get_export_index(INTERFACE)
         if interface is None:
             raise errors.RuntimeFailure(f"the component does not export {INTERFACE}")
