@@ -385,7 +385,7 @@ def test_upsert_without_wait_is_eventually_counted(client: QdrantClient, make_co
     assert sorted(p.id for p in client.scroll_all(name, with_payload=False)) == sorted(ids)
 
 
-def test_bulk_upsert_in_many_requests_keeps_their_order(client: QdrantClient, make_collection) -> None:
+def test_bulk_upsert_keeps_the_order_of_its_requests(client: QdrantClient, make_collection) -> None:
     # 50 writes to 30 ids in requests of 7 (started and finished through the transport one
     # after another): each id keeps the payload of its last write.
     name = make_collection(vector_size=DIM)
