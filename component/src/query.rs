@@ -8,7 +8,7 @@ use crate::model::{Fusion, Prefetch, Query, QueryRequest, QueryVector, ScoredPoi
 use crate::points::{decode_payload, decode_vectors, payload_selector_json, vector_selector_json};
 use crate::rest::{Qdrant, Retry, collection_path, decode};
 use crate::transport::{Method, Transport};
-use crate::{Error, filter, float_text, ids, vector};
+use crate::{Error, filter, ids, vector};
 
 impl<T: Transport> Qdrant<T> {
     /// `POST /collections/{name}/points/query`, best first.
@@ -234,7 +234,7 @@ fn query_vector_json(v: &QueryVector) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
     match v {
         QueryVector::Dense(packed) => {
-            float_text::write_f32_array(&mut out, vector::unpack_one(packed)?.into_iter())
+            vector::PackedRows::decode_one(packed)?.write_json(0, &mut out)
         }
         QueryVector::Sparse(sparse) => {
             vector::check_sparse(sparse, "sparse query")?;

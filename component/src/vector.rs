@@ -48,6 +48,22 @@ impl PackedRows {
         })
     }
 
+    /// One vector of any non-zero dimension, as a single row.
+    pub fn decode_one(packed: &str) -> Result<Self, Error> {
+        let bytes = decode_base64(packed)?;
+        if bytes.is_empty() || bytes.len() % 4 != 0 {
+            return Err(Error::InvalidInput(format!(
+                "a packed vector needs a non-zero multiple of 4 bytes, got {}",
+                bytes.len()
+            )));
+        }
+        if let Some(at) = first_non_finite(&bytes) {
+            return Err(non_finite(0, at));
+        }
+        let row_bytes = bytes.len();
+        Ok(PackedRows { bytes, row_bytes })
+    }
+
     /// Values per row.
     pub fn dimension(&self) -> usize {
         self.row_bytes / 4
@@ -73,17 +89,8 @@ fn first_non_finite(bytes: &[u8]) -> Option<usize> {
 
 /// Unpacks one query vector of any non-zero dimension.
 pub fn unpack_one(packed: &str) -> Result<Vec<f32>, Error> {
-    let bytes = decode_base64(packed)?;
-    if bytes.is_empty() || bytes.len() % 4 != 0 {
-        return Err(Error::InvalidInput(format!(
-            "a packed vector needs a non-zero multiple of 4 bytes, got {}",
-            bytes.len()
-        )));
-    }
-    if let Some(at) = first_non_finite(&bytes) {
-        return Err(non_finite(0, at));
-    }
-    Ok(bytes.chunks_exact(4).map(f32_from_le).collect())
+    let row = PackedRows::decode_one(packed)?;
+    Ok(row.bytes.chunks_exact(4).map(f32_from_le).collect())
 }
 
 /// Checks a sparse vector as Qdrant would: equal lengths, unique indices, finite values.
