@@ -58,7 +58,8 @@ pub trait Transport {
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error>;
 
     /// Begins sending, so the caller can work while the request is in flight. By default
-    /// nothing happens until [`Transport::finish`].
+    /// it only holds the request (no ticket), and the first attempt goes out through
+    /// [`Transport::send`] when the caller waits for the answer.
     fn start(&self, request: HttpRequest) -> InFlight {
         InFlight {
             request,
