@@ -295,19 +295,5 @@ async fn fresh_collection(client: &QdrantClient, name: &str) {
         .create_collection(name, DIM as u64, "Cosine")
         .await
         .expect("create");
-    // The embedded engine optimizes a collection 0.8 s after its last write: let the
-    // previous run's optimization begin, then wait until no collection is optimizing, so it
-    // cannot overlap the next measurement.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let started = Instant::now();
-    for other in client.list_collections().await.expect("list") {
-        while started.elapsed() < Duration::from_secs(60) {
-            match client.collection_info(&other).await {
-                Ok(info) if info.status != types::CollectionStatus::Green => {
-                    tokio::time::sleep(Duration::from_millis(100)).await
-                }
-                _ => break,
-            }
-        }
-    }
+    wait_until_optimized(client).await;
 }

@@ -101,15 +101,9 @@ async fn prepare(url: &str) -> Setup {
     }
     // Let the engine's optimizer finish (index build) so both sides see a quiet server.
     let waited = Instant::now();
-    while waited.elapsed() < Duration::from_secs(120) {
-        let info = client.collection_info(COLLECTION).await.expect("info");
-        if info.status == types::CollectionStatus::Green {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until_optimized(&client).await;
     println!(
-        "  ingested; collection green after {:.1} s",
+        "  ingested; collection optimized after {:.1} s",
         waited.elapsed().as_secs_f64()
     );
     let query_data = vectors(QUERIES, 2);

@@ -15,8 +15,8 @@ use bytes::Bytes;
 use http_body::{Body, Frame};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
-use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
 
 use crate::runtime::Origin;
@@ -114,10 +114,15 @@ impl ConnectionPool {
             }
             entry.http2 = None;
         }
-        while let Some((sender, since)) = entry.http1.pop() {
-            if since.elapsed() < IDLE_TIMEOUT && sender.is_ready() {
-                return Some(Sender::Http1(sender));
-            }
+        entry
+            .http1
+            .retain(|(s, since)| since.elapsed() < IDLE_TIMEOUT && !s.is_closed());
+        // The newest ready connection. One handed back as its answer ended may not be ready
+        // yet (its task is still finishing that exchange): use it only when no other is,
+        // and `send_on` waits for it. Dropping it would close it and cost a reconnect.
+        let newest_ready = entry.http1.iter().rposition(|(s, _)| s.is_ready());
+        if let Some(i) = newest_ready.or(entry.http1.len().checked_sub(1)) {
+            return Some(Sender::Http1(entry.http1.remove(i).0));
         }
         None
     }
@@ -200,7 +205,11 @@ async fn send_on(
 ) -> Result<(http::Response<hyper::body::Incoming>, Sender), SendError> {
     let sent = match sender {
         Sender::Http1(mut h1) => {
-            let response = tokio::time::timeout(first_byte, h1.send_request(request)).await;
+            let exchange = async {
+                h1.ready().await?;
+                h1.send_request(request).await
+            };
+            let response = tokio::time::timeout(first_byte, exchange).await;
             response.map(|r| r.map(|r| (r, Sender::Http1(h1))))
         }
         Sender::Http2(mut h2) => {
@@ -239,7 +248,8 @@ async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError
             .await
             .map_err(HttpError::Tls)?;
         if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-            let (sender, connection) = http2::handshake(TokioExecutor, TokioIo::new(tls)).await?;
+            let (sender, connection) =
+                http2::handshake(TokioExecutor::new(), TokioIo::new(tls)).await?;
             tokio::spawn(async move {
                 let _ = connection.await;
             });
@@ -284,19 +294,6 @@ fn tls_config() -> Arc<rustls::ClientConfig> {
             Arc::new(config)
         })
         .clone()
-}
-
-#[derive(Clone, Copy)]
-struct TokioExecutor;
-
-impl<F> hyper::rt::Executor<F> for TokioExecutor
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    fn execute(&self, future: F) {
-        tokio::spawn(future);
-    }
 }
 
 /// A response body that times out between frames and, once read to the end, hands its

@@ -376,3 +376,21 @@ pub fn selected(name: &str) -> bool {
         .collect();
     filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
 }
+
+/// Waits until the engine has optimized every collection. It starts optimizing a collection
+/// 0.8 s after its last write: first let that begin, then wait until no collection is
+/// optimizing, so the work cannot overlap the next measurement.
+pub async fn wait_until_optimized(client: &qdrant_integration::QdrantClient) {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let started = Instant::now();
+    for name in client.list_collections().await.expect("list") {
+        while started.elapsed() < Duration::from_secs(120) {
+            match client.collection_info(&name).await {
+                Ok(info) if info.status != qdrant_integration::types::CollectionStatus::Green => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                _ => break,
+            }
+        }
+    }
+}
