@@ -22,7 +22,7 @@ const LIMIT: u32 = 10;
 const LATENCY_SAMPLES: usize = 1500;
 const SEARCHERS: usize = 16;
 const ROUND: Duration = Duration::from_secs(3);
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// The native client's request type for `POST /points/query`.
 #[derive(serde::Serialize)]

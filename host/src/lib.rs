@@ -1,8 +1,9 @@
 //! A Qdrant client whose Qdrant logic runs as a sandboxed WebAssembly component.
 //!
-//! [`QdrantClient`] instantiates the retriever component (built from `component/`) in
-//! wasmtime for every call; the component reaches Qdrant's REST API through
-//! `wasi:http`, and the host lets it reach only the configured origin.
+//! [`QdrantClient`] runs every call in a sandboxed wasmtime instance of the retriever
+//! component (built from `component/`), reused by the client between calls. The component
+//! reaches Qdrant's REST API through the host's `http-transport` import (or `wasi:http`, see
+//! [`Outbound`]), and the host lets it reach only the configured origin.
 
 mod bindings;
 mod cache;
