@@ -12,12 +12,8 @@
 //! serde_json's for every `f32` (the ignored test `every_float_matches_serde_json` checks
 //! all of them; the regular tests check a sample).
 
-/// Writes `value` (finite) as serde_json writes an `f32`: `0.25`, `-3.0`, `1e-7`, `1.5e+20`.
-pub fn write_f32(out: &mut Vec<u8>, value: f32) {
-    write_f32_array_body(out, [value].into_iter(), 1);
-}
-
-/// Writes `[v1,v2,..]`; every value must be finite.
+/// Writes `[v1,v2,..]` as serde_json writes `f32`s (`0.25`, `-3.0`, `1e-7`, `1.5e+20`);
+/// every value must be finite.
 pub fn write_f32_array(out: &mut Vec<u8>, values: impl ExactSizeIterator<Item = f32>) {
     out.push(b'[');
     let count = values.len();
@@ -337,7 +333,7 @@ mod tests {
 
     fn text(value: f32) -> String {
         let mut out = Vec::new();
-        write_f32(&mut out, value);
+        write_f32_array_body(&mut out, [value].into_iter(), 1);
         String::from_utf8(out).unwrap()
     }
 

@@ -126,15 +126,7 @@ fn main() {
             for name in [HOST_COLLECTION, NATIVE_COLLECTION] {
                 assert_all_written(&client, name).await;
             }
-            println!(
-                "  round {}: host {} ({:>6.0} points/s)   native {} ({:>6.0} points/s)   ratio {:.3}",
-                round + 1,
-                ms(host),
-                POINTS as f64 / host.as_secs_f64(),
-                ms(native_time),
-                POINTS as f64 / native_time.as_secs_f64(),
-                native_time.as_secs_f64() / host.as_secs_f64()
-            );
+            print_round("round", round, host, native_time);
             host_rounds.push(host);
             native_rounds.push(native_time);
         }
@@ -156,15 +148,7 @@ fn main() {
                     assert_all_written(&client, NATIVE_BULK).await;
                 }
             }
-            println!(
-                "  bulk round {}: host {} ({:>6.0} points/s)   native {} ({:>6.0} points/s)   ratio {:.3}",
-                round + 1,
-                ms(host),
-                POINTS as f64 / host.as_secs_f64(),
-                ms(native_time),
-                POINTS as f64 / native_time.as_secs_f64(),
-                native_time.as_secs_f64() / host.as_secs_f64()
-            );
+            print_round("bulk round", round, host, native_time);
             host_bulk.push(host);
             native_bulk.push(native_time);
         }
@@ -284,6 +268,19 @@ async fn native_upsert(native: &Native, batch: &Batch) -> Duration {
     let (elapsed, answer) = timed(native.send(&batch.replay)).await;
     check_update(answer);
     elapsed
+}
+
+/// One round's line: both sides' times, points per second and their ratio.
+fn print_round(label: &str, round: usize, host: Duration, native: Duration) {
+    println!(
+        "  {label} {}: host {} ({:>6.0} points/s)   native {} ({:>6.0} points/s)   ratio {:.3}",
+        round + 1,
+        ms(host),
+        POINTS as f64 / host.as_secs_f64(),
+        ms(native),
+        POINTS as f64 / native.as_secs_f64(),
+        native.as_secs_f64() / host.as_secs_f64()
+    );
 }
 
 /// Drops and recreates `name`, then waits until no collection is being optimised.

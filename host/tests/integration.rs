@@ -7,7 +7,7 @@ use serde_json::json;
 
 mod common;
 
-use common::{DIM, client, collection_name, cosine, target, vector};
+use common::{DIM, client, collection_name, cosine, fresh_collection, target, vector};
 
 fn group(i: usize) -> &'static str {
     if i.is_multiple_of(3) { "a" } else { "b" }
@@ -223,13 +223,8 @@ async fn api_key_is_sent_and_required() {
 async fn the_wasi_http_build_serves_the_same_calls() {
     let target = target().await;
     let client = client(&target).await.with_outbound(Outbound::WasiHttp);
-    let name = collection_name("wasi_http");
-    let _ = client.delete_collection(&name).await;
     assert!(client.health_check().await.unwrap());
-    client
-        .create_collection(&name, DIM as u64, "Cosine")
-        .await
-        .unwrap();
+    let name = fresh_collection(&client, "wasi_http").await;
     let points: Vec<VectorPoint> = (0..20)
         .map(|i| VectorPoint {
             id: format!("doc-{i}"),

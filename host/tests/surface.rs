@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{DIM, Target, client, collection_name, cosine, target, vector};
+use common::{DIM, Target, client, collection_name, cosine, fresh_collection, target, vector};
 use qdrant_integration::types::{
     CollectionConfig, CollectionStatus, CollectionUpdate, Condition, Conditions, Distance, Filter,
     Fusion, PayloadSchemaType, PayloadSelector, PointBatch, PointsSelector, Prefetch, Quantization,
@@ -46,12 +46,7 @@ fn payload(i: usize) -> Value {
 /// A fresh collection of `count` points (ids, vectors and payloads as above).
 async fn seeded(target: &Target, test: &str, count: usize) -> (QdrantClient, String) {
     let client = client(target).await;
-    let name = collection_name(test);
-    let _ = client.delete_collection(&name).await;
-    client
-        .create_collection(&name, DIM as u64, "Cosine")
-        .await
-        .unwrap();
+    let name = fresh_collection(&client, test).await;
     let flat: Vec<f32> = (0..count).flat_map(vector).collect();
     let payloads: Vec<Value> = (0..count).map(payload).collect();
     let batch = PointBatch::new((0..count).map(id).collect())
@@ -424,12 +419,7 @@ async fn a_bulk_upsert_writes_its_requests_in_order() {
     // writes the next, yet every id keeps its last write, as if sent one by one.
     let target = target().await;
     let client = common::client(&target).await.with_upsert_batch_size(7);
-    let name = collection_name("bulk_order");
-    let _ = client.delete_collection(&name).await;
-    client
-        .create_collection(&name, DIM as u64, "Cosine")
-        .await
-        .unwrap();
+    let name = fresh_collection(&client, "bulk_order").await;
     let flat: Vec<f32> = (0..50).flat_map(vector).collect();
     let payloads: Vec<Value> = (0..50).map(|i| json!({"write": i})).collect();
     let batch = PointBatch::new((0..50).map(|i| id(i % 30)).collect())

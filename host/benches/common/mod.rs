@@ -235,11 +235,6 @@ impl Replay {
     }
 }
 
-/// Vector values as the component writes them: each `f32` widened to `f64`.
-pub fn widen(values: &[f32]) -> Vec<f64> {
-    values.iter().map(|&v| f64::from(v)).collect()
-}
-
 impl Default for Native {
     fn default() -> Self {
         Self::new()

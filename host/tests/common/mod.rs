@@ -43,6 +43,17 @@ pub fn collection_name(test: &str) -> String {
     format!("it_{test}_{}", std::process::id())
 }
 
+/// Drops any leftover of `test`'s collection and creates it empty (`DIM`, Cosine).
+pub async fn fresh_collection(client: &QdrantClient, test: &str) -> String {
+    let name = collection_name(test);
+    let _ = client.delete_collection(&name).await;
+    client
+        .create_collection(&name, DIM as u64, "Cosine")
+        .await
+        .expect("create the test collection");
+    name
+}
+
 /// Dimension of the test vectors below.
 pub const DIM: usize = 8;
 
