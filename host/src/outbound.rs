@@ -98,7 +98,8 @@ impl ConnectionPool {
                 Err(SendError::Fatal(e)) => return Err(e),
             }
         }
-        let sender = connect(&origin, timeouts.connect).await?;
+        // Boxed: a TLS handshake's state is kilobytes that every pooled send would carry.
+        let sender = Box::pin(connect(&origin, timeouts.connect)).await?;
         match send_on(sender, rebuild(), timeouts.first_byte).await {
             Ok((response, sender)) => Ok(self.wrap(origin, response, sender, timeouts)),
             Err(SendError::BeforeResponse(e) | SendError::Fatal(e)) => Err(e),

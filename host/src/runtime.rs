@@ -119,20 +119,24 @@ impl OriginPolicy {
         &self,
         request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
-    ) -> std::result::Result<
-        impl Future<Output = std::result::Result<http::Response<WasiBody>, HttpError>> + use<>,
-        HttpError,
-    > {
+    ) -> std::result::Result<PendingSend, HttpError> {
         if Origin::of_uri(request.uri()).as_ref() != Some(&self.allowed) {
             tracing::warn!(uri = %request.uri(), "denied a request outside the allowed origin");
             return Err(HttpError::HttpRequestDenied);
         }
-        Ok(self
-            .pool
-            .clone()
-            .send(self.allowed.clone(), request, options))
+        Ok(Box::pin(self.pool.clone().send(
+            self.allowed.clone(),
+            request,
+            options,
+        )))
     }
 }
+
+/// An admitted request on its way. Boxed: the send future is kilobytes (hyper, timers),
+/// and each layer of the import moves its future by value.
+type PendingSend = std::pin::Pin<
+    Box<dyn Future<Output = std::result::Result<http::Response<WasiBody>, HttpError>> + Send>,
+>;
 
 type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
 
