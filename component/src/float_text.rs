@@ -232,37 +232,90 @@ fn schubfach(q: i32, c: u32) -> (u32, i32) {
     } else {
         (cb - 1, floor_log10_three_quarters_pow2(q))
     };
+    if q < 0 && -k < POW5.len() as i32 {
+        // The value scaled by 10^-k is `cb · 5^-k / 2^(k-q)`: exact in 64 bits, with k - q
+        // bits of fraction. This covers magnitudes from about 1e-8 up to 2^23, where
+        // embeddings live, with one multiply per bound instead of two and no table of
+        // powers of ten.
+        let five = POW5[-k as usize];
+        let scaled = Scaled {
+            vb: cb * five,
+            vbl: cbl * five,
+            vbr: cbr * five,
+            fraction_bits: (k - q) as u32,
+        };
+        return (scaled.pick(out), k);
+    }
     let h = q + floor_log2_pow10(-k) + 33;
     let g = G[(k - K_MIN) as usize] + 1;
-    let vb = round_to_odd(g, cb, h);
-    let vbl = round_to_odd(g, cbl, h);
-    let vbr = round_to_odd(g, cbr, h);
-    let s = vb >> 2;
-    // Java's variant stops at two digits (`s >= 100`, and `C_TINY` scaling of the tiniest
-    // subnormals); serde_json's shortest may have one, as in `1e-45`.
-    if s >= 10 {
-        // One digit shorter, if either neighbour of that length is inside the interval.
-        let sp10 = 10 * ((u64::from(s) * 1_717_986_919) >> 34) as u32;
-        let tp10 = sp10 + 10;
-        let upin = vbl + out <= sp10 << 2;
-        let wpin = (tp10 << 2) + out <= vbr;
-        if upin != wpin {
-            return (if upin { sp10 } else { tp10 }, k);
+    let scaled = Scaled {
+        vb: round_to_odd(g, cb, h).into(),
+        vbl: round_to_odd(g, cbl, h).into(),
+        vbr: round_to_odd(g, cbr, h).into(),
+        fraction_bits: 0,
+    };
+    (scaled.pick(out), k)
+}
+
+/// `5^i`, each below 2^35, so that `cbr · 5^i` (`cbr < 2^26`) and the bounds compared with
+/// it stay below 2^64.
+const POW5: [u64; 16] = {
+    let mut powers = [1u64; 16];
+    let mut i = 1;
+    while i < powers.len() {
+        powers[i] = powers[i - 1] * 5;
+        i += 1;
+    }
+    powers
+};
+
+/// The value (`vb`) and its rounding interval (`vbl`..`vbr`) times 4 · 10^-k, in fixed point
+/// with `fraction_bits` bits below the point: either exact, or rounded to odd with none
+/// (Schubfach's trick, which keeps every comparison with the integers below exact).
+struct Scaled {
+    vb: u64,
+    vbl: u64,
+    vbr: u64,
+    fraction_bits: u32,
+}
+
+impl Scaled {
+    /// `4x` in the same fixed point.
+    fn times4(&self, x: u32) -> u64 {
+        (u64::from(x) << 2) << self.fraction_bits
+    }
+
+    /// The shortest digits inside the interval (its bounds included when `out` is 0),
+    /// closest to the value, ties to even.
+    fn pick(&self, out: u32) -> u32 {
+        let out = u64::from(out);
+        let s = (self.vb >> (self.fraction_bits + 2)) as u32;
+        // Java's variant stops at two digits (`s >= 100`, and `C_TINY` scaling of the
+        // tiniest subnormals); serde_json's shortest may have one, as in `1e-45`.
+        if s >= 10 {
+            // One digit shorter, if either neighbour of that length is inside the interval.
+            let sp10 = 10 * ((u64::from(s) * 1_717_986_919) >> 34) as u32;
+            let tp10 = sp10 + 10;
+            let upin = self.vbl + out <= self.times4(sp10);
+            let wpin = self.times4(tp10) + out <= self.vbr;
+            if upin != wpin {
+                return if upin { sp10 } else { tp10 };
+            }
+        }
+        let t = s + 1;
+        let uin = self.vbl + out <= self.times4(s);
+        let win = self.times4(t) + out <= self.vbr;
+        if uin != win {
+            return if uin { s } else { t };
+        }
+        // Both in: the closer one to the value, `4s + 2` being the midpoint.
+        let midpoint = (u64::from(s) << 2 | 2) << self.fraction_bits;
+        if self.vb < midpoint || (self.vb == midpoint && s & 1 == 0) {
+            s
+        } else {
+            t
         }
     }
-    let t = s + 1;
-    let uin = vbl + out <= s << 2;
-    let win = (t << 2) + out <= vbr;
-    if uin != win {
-        return (if uin { s } else { t }, k);
-    }
-    let cmp = i64::from(vb) - (i64::from(s + t) << 1);
-    let pick = if cmp < 0 || (cmp == 0 && s & 1 == 0) {
-        s
-    } else {
-        t
-    };
-    (pick, k)
 }
 
 /// With `x = ⌊g · cb · 2^h / 2^64⌋`: `⌊x / 2^31⌋`, its lowest bit set if `x` had bits
