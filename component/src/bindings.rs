@@ -7,6 +7,9 @@ wit_bindgen::generate!({
     world: "retriever-hosted",
     path: "../wit",
     additional_derives: [PartialEq],
+    // Imports take borrowed records: a request body (megabytes for an upsert) goes to the
+    // host straight from where it was written, not through a copy.
+    ownership: Borrowing { duplicate_if_necessary: true },
 });
 
 #[cfg(all(target_family = "wasm", not(feature = "host-transport")))]

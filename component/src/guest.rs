@@ -314,12 +314,12 @@ mod host_http {
 
     impl Transport for HostHttp {
         fn send(&self, request: &HttpRequest) -> Result<HttpResponse, crate::Error> {
-            answer(host::send(&outgoing(request)?))
+            answer(host::send(outgoing(request, &mut Vec::new())?))
         }
 
         fn start(&self, request: HttpRequest) -> InFlight {
             // A request the host cannot take fails in `finish`, through `send`.
-            let ticket = outgoing(&request).ok().map(|o| host::start(&o));
+            let ticket = outgoing(&request, &mut Vec::new()).ok().map(host::start);
             InFlight { request, ticket }
         }
 
@@ -339,17 +339,27 @@ mod host_http {
         }
     }
 
-    fn outgoing(request: &HttpRequest) -> Result<host::Request, crate::Error> {
+    /// The import's borrowed view of `request`; `headers` holds the pairs it points into.
+    fn outgoing<'a>(
+        request: &'a HttpRequest,
+        headers: &'a mut Vec<(&'a str, &'a str)>,
+    ) -> Result<host::Request<'a>, crate::Error> {
         let body = match &request.body {
-            // Our bodies are serde_json output: always UTF-8, so this is a copy.
-            Some(bytes) => String::from_utf8(bytes.clone())
+            // Our bodies are serde_json output: always UTF-8, so this only checks.
+            Some(bytes) => std::str::from_utf8(bytes)
                 .map_err(|e| crate::Error::InvalidInput(format!("body is not UTF-8: {e}")))?,
-            None => String::new(),
+            None => "",
         };
+        headers.extend(
+            request
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+        );
         Ok(host::Request {
-            method: request.method.as_str().to_owned(),
-            url: request.url.clone(),
-            headers: request.headers.clone(),
+            method: request.method.as_str(),
+            url: &request.url,
+            headers,
             body,
             connect_timeout_ms: request.connect_timeout_ms,
             read_timeout_ms: request.read_timeout_ms,
