@@ -425,11 +425,18 @@ pub(crate) fn decode_payload(
     Ok((id, Value::Object(map).to_string()))
 }
 
-/// Whether `key` occurs in `text`. A plain scan: `str::contains` builds a two-way searcher
-/// first, which costs more than the search in a payload of a few hundred bytes.
+/// Whether `key` (non-empty) occurs in `text`. A plain scan for the key's first byte:
+/// `str::contains` builds a two-way searcher first, which costs more than the search in a
+/// payload of a few hundred bytes.
 fn mentions(text: &str, key: &str) -> bool {
-    let (text, key) = (text.as_bytes(), key.as_bytes());
-    (0..text.len()).any(|i| text[i] == key[0] && text[i..].starts_with(key))
+    let (mut rest, key) = (text.as_bytes(), key.as_bytes());
+    while let Some(at) = rest.iter().position(|&b| b == key[0]) {
+        if rest[at..].starts_with(key) {
+            return true;
+        }
+        rest = &rest[at + 1..];
+    }
+    false
 }
 
 /// Id (original string id restored), payload JSON text and vectors of a returned point.
@@ -805,6 +812,17 @@ mod tests {
             decode_payload(&json!(-1), Some(&plain), &all),
             Err(Error::Decode(_))
         ));
+    }
+
+    #[test]
+    fn mentions_finds_the_key_anywhere_after_partial_matches() {
+        let key = ids::STRING_ID_KEY;
+        assert!(mentions(r#"{"_string_id":"a"}"#, key));
+        assert!(mentions(r#"{"a_b":1,"_strin":2,"_string_id":"a"}"#, key));
+        assert!(mentions("x_string_id", key));
+        assert!(!mentions(r#"{"_string":"a","_id":1}"#, key));
+        assert!(!mentions("_string_i", key));
+        assert!(!mentions("", key));
     }
 
     fn dense(name: &str, dimension: u32, values: &[f32]) -> DenseColumn {
