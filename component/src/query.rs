@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{Fusion, Prefetch, Query, QueryRequest, QueryVector, ScoredPoint, SearchParams};
 use crate::points::{decode_payload, decode_vectors, payload_selector_json, vector_selector_json};
-use crate::rest::{Qdrant, Retry, collection_path, decode};
+use crate::rest::{Qdrant, Retry, collection_path, decode, result_of};
 use crate::transport::{Method, Transport};
 use crate::{Error, filter, ids, vector};
 
@@ -20,9 +20,8 @@ impl<T: Transport> Qdrant<T> {
         let path = self.timed_path(collection_path(collection, "/points/query")?);
         let mut body = Vec::new();
         request_json(request)?.write(&mut body);
-        let answer: AnswerJson =
-            self.result_as(Method::Post, &path, Some(body), Retry::Idempotent)?;
-        answer.decode(request)
+        let response = self.send(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        result_of::<AnswerJson>(&response)?.decode(request)
     }
 
     /// Several queries in one request; one result list per query, in order.
@@ -43,8 +42,8 @@ impl<T: Transport> Qdrant<T> {
             request_json(request)?.write(&mut body);
         }
         body.extend_from_slice(b"]}");
-        let answers: Vec<AnswerJson> =
-            self.result_as(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        let response = self.send(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        let answers: Vec<AnswerJson> = result_of(&response)?;
         if answers.len() != requests.len() {
             return Err(decode("query batch: not one result per query"));
         }
@@ -57,29 +56,30 @@ impl<T: Transport> Qdrant<T> {
 }
 
 /// The `result` of a query: decoded straight from the answer's bytes; payloads stay the
-/// server's JSON text (see [`decode_payload`]).
+/// server's JSON text, borrowed from the answer (see [`decode_payload`]).
 #[derive(serde::Deserialize)]
-struct AnswerJson {
-    points: Vec<ScoredJson>,
+struct AnswerJson<'a> {
+    #[serde(borrow)]
+    points: Vec<ScoredJson<'a>>,
 }
 
 #[derive(serde::Deserialize)]
-struct ScoredJson {
+struct ScoredJson<'a> {
     id: Value,
     score: f64,
-    #[serde(default)]
-    payload: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    payload: Option<&'a RawValue>,
     #[serde(default)]
     vector: Option<Value>,
 }
 
-impl AnswerJson {
+impl AnswerJson<'_> {
     fn decode(self, request: &QueryRequest) -> Result<Vec<ScoredPoint>, Error> {
         self.points
             .into_iter()
             .map(|point| {
                 let (id, payload) =
-                    decode_payload(&point.id, point.payload.as_deref(), &request.with_payload)?;
+                    decode_payload(&point.id, point.payload, &request.with_payload)?;
                 Ok(ScoredPoint {
                     id,
                     score: point.score as f32,
@@ -102,6 +102,8 @@ pub struct QueryBody {
 impl QueryBody {
     /// Appends the body's JSON to `out`.
     pub fn write(&self, out: &mut Vec<u8>) {
+        // The vector's text is most of it; the other members fit in the slack.
+        out.reserve(self.query.len() + 256);
         out.extend_from_slice(b"{\"query\":");
         out.extend_from_slice(&self.query);
         if !self.prefetch.is_empty() {
@@ -273,7 +275,8 @@ mod tests {
         let reply = ok(json!({"points": [
             {"id": mapped, "version": 3, "score": 0.9,
              "payload": {"_string_id": "doc1", "category": "a"}},
-            {"id": 7, "version": 1, "score": 0.5}]}));
+            {"id": 7, "version": 1, "score": 0.5},
+            {"id": 8, "version": 1, "score": 0.4, "payload": {"text": "say \"hi\"\n"}}]}));
         let rec = Recorder::default().reply(200, &reply);
         let mut request = nearest(&[0.25, 1.0]);
         request.filter = Some(Filter::MustMatch(vec![("category".into(), "a".into())]));
@@ -295,6 +298,8 @@ mod tests {
         assert_eq!(points[0].payload, r#"{"category":"a"}"#);
         assert_eq!(points[1].id, "7");
         assert_eq!(points[1].payload, "{}");
+        // Escapes pass through as the server wrote them.
+        assert_eq!(points[2].payload, r#"{"text":"say \"hi\"\n"}"#);
     }
 
     #[test]

@@ -99,25 +99,6 @@ impl<T: Transport> Qdrant<T> {
         self.call_raw(method, path, body, retry)
     }
 
-    /// Sends pre-serialised JSON and decodes the `result` of the answer's envelope
-    /// straight into `R`, with no `Value` tree in between.
-    pub(crate) fn result_as<R: serde::de::DeserializeOwned>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Vec<u8>>,
-        retry: Retry,
-    ) -> Result<R, Error> {
-        #[derive(serde::Deserialize)]
-        struct Envelope<R> {
-            result: R,
-        }
-        let response = self.send(method, path, body, retry)?;
-        serde_json::from_slice::<Envelope<R>>(&response.body)
-            .map(|envelope| envelope.result)
-            .map_err(|e| Error::Decode(format!("unexpected answer ({e})")))
-    }
-
     /// Sends pre-serialised JSON and returns the parsed JSON answer.
     pub(crate) fn call_raw(
         &self,
@@ -142,7 +123,7 @@ impl<T: Transport> Qdrant<T> {
     }
 
     /// Sends with retries and returns a 2xx response; any other status is a typed error.
-    fn send(
+    pub(crate) fn send(
         &self,
         method: Method,
         path: &str,
@@ -243,6 +224,20 @@ impl<T: Transport> Qdrant<T> {
             None => path,
         }
     }
+}
+
+/// The `result` of the answer's envelope, decoded straight from its bytes (no `Value`
+/// tree in between); `R` may borrow from them.
+pub(crate) fn result_of<'a, R: serde::Deserialize<'a>>(
+    response: &'a HttpResponse,
+) -> Result<R, Error> {
+    #[derive(serde::Deserialize)]
+    struct Envelope<R> {
+        result: R,
+    }
+    serde_json::from_slice::<Envelope<R>>(&response.body)
+        .map(|envelope| envelope.result)
+        .map_err(|e| Error::Decode(format!("unexpected answer ({e})")))
 }
 
 /// The answer's body as JSON.
