@@ -7,8 +7,9 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::model::{
-    DEFAULT_UPSERT_BATCH, Filter, NamedVector, PayloadSelector, Point, PointBatch, PointsSelector,
-    ScrollPage, ScrollRequest, SparseVector, UpdateResult, VectorData, VectorSelector,
+    DEFAULT_UPSERT_BATCH, Filter, NamedVector, PackedVectors, PayloadSelector, Point, PointBatch,
+    PointsSelector, ScrollPage, ScrollRequest, SparseVector, UpdateResult, VectorData,
+    VectorSelector,
 };
 use crate::rest::{Qdrant, Retry, collection_path, decode, json_of, update_result};
 use crate::transport::{InFlight, Method, Transport};
@@ -485,7 +486,7 @@ pub(crate) fn decode_vectors(vector: Option<&Value>) -> Result<Vec<NamedVector>,
     }
 }
 
-fn dense_from_json(values: &[Value]) -> Result<String, Error> {
+fn dense_from_json(values: &[Value]) -> Result<PackedVectors, Error> {
     let floats = values
         .iter()
         .map(|v| v.as_f64().map(|f| f as f32))
@@ -665,7 +666,7 @@ fn in_column(error: Error, name: &str) -> Error {
 }
 
 enum Column<'a> {
-    Dense(vector::PackedRows),
+    Dense(vector::PackedRows<'a>),
     Sparse(&'a [SparseVector]),
 }
 

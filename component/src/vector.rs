@@ -1,28 +1,35 @@
-//! Packed vectors (WIT `packed-vectors`): little-endian f32 values, base64-encoded, so a
-//! host lowers one string instead of one value per float.
+//! Packed vectors (WIT `packed-vectors`): little-endian f32 values, as bytes or base64, so a
+//! host lowers one list or string instead of one value per float.
+
+use std::borrow::Cow;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::model::SparseVector;
+use crate::model::{PackedVectors, SparseVector};
 use crate::{Error, float_text};
 
-fn decode_base64(packed: &str) -> Result<Vec<u8>, Error> {
-    STANDARD
-        .decode(packed)
-        .map_err(|e| Error::InvalidInput(format!("packed vectors are not valid base64: {e}")))
+/// The little-endian bytes: borrowed as they came, or decoded from base64.
+fn bytes_of(packed: &PackedVectors) -> Result<Cow<'_, [u8]>, Error> {
+    match packed {
+        PackedVectors::LeBytes(bytes) => Ok(Cow::Borrowed(bytes)),
+        PackedVectors::Base64(text) => STANDARD
+            .decode(text)
+            .map(Cow::Owned)
+            .map_err(|e| Error::InvalidInput(format!("packed vectors are not valid base64: {e}"))),
+    }
 }
 
 /// A packed column of `count` dense vectors, checked (length, finite values) and decoded
 /// once; each row is written as JSON straight from its bytes.
-pub struct PackedRows {
-    bytes: Vec<u8>,
+pub struct PackedRows<'a> {
+    bytes: Cow<'a, [u8]>,
     row_bytes: usize,
 }
 
-impl PackedRows {
-    pub fn decode(packed: &str, dimension: u32, count: usize) -> Result<Self, Error> {
-        let bytes = decode_base64(packed)?;
+impl<'a> PackedRows<'a> {
+    pub fn decode(packed: &'a PackedVectors, dimension: u32, count: usize) -> Result<Self, Error> {
+        let bytes = bytes_of(packed)?;
         let dimension = dimension as usize;
         if dimension == 0 {
             return Err(Error::InvalidInput(
@@ -49,8 +56,8 @@ impl PackedRows {
     }
 
     /// One vector of any non-zero dimension, as a single row.
-    pub fn decode_one(packed: &str) -> Result<Self, Error> {
-        let bytes = decode_base64(packed)?;
+    pub fn decode_one(packed: &'a PackedVectors) -> Result<Self, Error> {
+        let bytes = bytes_of(packed)?;
         if bytes.is_empty() || bytes.len() % 4 != 0 {
             return Err(Error::InvalidInput(format!(
                 "a packed vector needs a non-zero multiple of 4 bytes, got {}",
@@ -88,7 +95,7 @@ fn first_non_finite(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Unpacks one query vector of any non-zero dimension.
-pub fn unpack_one(packed: &str) -> Result<Vec<f32>, Error> {
+pub fn unpack_one(packed: &PackedVectors) -> Result<Vec<f32>, Error> {
     let row = PackedRows::decode_one(packed)?;
     Ok(row.bytes.chunks_exact(4).map(f32_from_le).collect())
 }
@@ -127,10 +134,14 @@ pub fn write_sparse_json(vector: &SparseVector, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
-/// Packs values as hosts do before a call (the Rust host uses this; tests too).
-pub fn pack(values: &[f32]) -> String {
-    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-    STANDARD.encode(bytes)
+/// The little-endian bytes of `values`.
+pub fn le_bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Packs values as the component answers them (and as base64-only hosts send them).
+pub fn pack(values: &[f32]) -> PackedVectors {
+    PackedVectors::Base64(STANDARD.encode(le_bytes(values)))
 }
 
 fn non_finite(row: usize, col: usize) -> Error {
@@ -154,24 +165,31 @@ mod tests {
     }
 
     #[test]
-    fn round_trip() {
-        let rows = PackedRows::decode(&pack(&[1.0, -2.5, 0.0, 3.25]), 2, 2).unwrap();
-        assert_eq!(rows_json(&rows, 2), ["[1.0,-2.5]", "[0.0,3.25]"]);
-        assert_eq!(unpack_one(&pack(&[0.5, 1.5])).unwrap(), vec![0.5, 1.5]);
+    fn round_trip_in_both_cases() {
+        let values = [1.0, -2.5, 0.0, 3.25];
+        for packed in [pack(&values), PackedVectors::LeBytes(le_bytes(&values))] {
+            let rows = PackedRows::decode(&packed, 2, 2).unwrap();
+            assert_eq!(rows_json(&rows, 2), ["[1.0,-2.5]", "[0.0,3.25]"]);
+            assert_eq!(unpack_one(&packed).unwrap(), values);
+        }
     }
 
     #[test]
     fn wrong_length_and_non_finite_are_rejected() {
-        let decode = |packed: &str, dimension, count| {
+        let decode = |packed: &PackedVectors, dimension, count| {
             PackedRows::decode(packed, dimension, count).map(|_| ())
         };
+        let text = |s: &str| PackedVectors::Base64(s.into());
         assert!(matches!(
             decode(&pack(&[1.0, 2.0, 3.0]), 2, 2),
             Err(Error::InvalidInput(_))
         ));
-        assert!(matches!(decode("", 0, 0), Err(Error::InvalidInput(_))));
         assert!(matches!(
-            decode("not base64!", 1, 1),
+            decode(&text(""), 0, 0),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            decode(&text("not base64!"), 1, 1),
             Err(Error::InvalidInput(_))
         ));
         let Err(Error::InvalidInput(m)) = decode(&pack(&[1.0, 2.0, 3.0, f32::NAN]), 2, 2) else {
@@ -179,7 +197,8 @@ mod tests {
         };
         assert!(m.contains("vector 1") && m.contains("index 1"), "{m}");
         assert!(unpack_one(&pack(&[f32::INFINITY])).is_err());
-        assert!(unpack_one(&STANDARD.encode([0u8, 0, 0])).is_err());
+        assert!(unpack_one(&text(&STANDARD.encode([0u8, 0, 0]))).is_err());
+        assert!(unpack_one(&PackedVectors::LeBytes(vec![0, 0, 0])).is_err());
     }
 
     #[test]

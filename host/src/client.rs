@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use qdrant_component::vector::pack;
 use serde_json::Value;
 use wasmtime::Store;
 
@@ -613,7 +612,7 @@ fn point_batch(points: &[VectorPoint]) -> Result<types::PointBatch> {
             name: String::new(),
             dimension: u32::try_from(dimension)
                 .map_err(|_| Error::InvalidInput("vector too long".into()))?,
-            data: pack(&flat),
+            data: types::PackedVectors::of(&flat),
         }],
         sparse: vec![],
         payloads,

@@ -3,7 +3,8 @@
 
 pub use crate::bindings::qdrant::retriever::types::*;
 
-use qdrant_component::vector::{pack, unpack_one};
+use qdrant_component::model as cm;
+use qdrant_component::vector::{le_bytes, unpack_one};
 
 impl Default for RetryPolicy {
     /// The component's defaults: 3 attempts, 50 ms doubling to at most 2 s, 10 s budget.
@@ -144,7 +145,7 @@ impl PointBatch {
         self.dense.push(DenseColumn {
             name: name.into(),
             dimension,
-            data: pack(rows),
+            data: PackedVectors::of(rows),
         });
         self
     }
@@ -167,7 +168,10 @@ impl PointBatch {
 impl QueryRequest {
     /// The `limit` nearest points to a dense vector, with payloads, without vectors.
     pub fn nearest(vector: &[f32], limit: u32) -> Self {
-        Self::of(Query::Nearest(QueryVector::Dense(pack(vector))), limit)
+        Self::of(
+            Query::Nearest(QueryVector::Dense(PackedVectors::of(vector))),
+            limit,
+        )
     }
 
     /// The `limit` nearest points to a sparse vector in the named sparse space.
@@ -212,7 +216,7 @@ impl QueryRequest {
 impl Prefetch {
     /// A first stage over a named dense vector.
     pub fn dense(using: &str, vector: &[f32], limit: u32) -> Self {
-        Self::of(using, QueryVector::Dense(pack(vector)), limit)
+        Self::of(using, QueryVector::Dense(PackedVectors::of(vector)), limit)
     }
 
     /// A first stage over a named sparse vector.
@@ -245,11 +249,27 @@ impl ScrollRequest {
     }
 }
 
+impl PackedVectors {
+    /// `values` as little-endian bytes, which wasmtime lowers with one copy.
+    pub fn of(values: &[f32]) -> Self {
+        PackedVectors::LeBytes(le_bytes(values))
+    }
+
+    /// The values, if they are whole, finite `f32`s.
+    pub fn values(&self) -> Option<Vec<f32>> {
+        let packed = match self {
+            PackedVectors::LeBytes(bytes) => cm::PackedVectors::LeBytes(bytes.clone()),
+            PackedVectors::Base64(text) => cm::PackedVectors::Base64(text.clone()),
+        };
+        unpack_one(&packed).ok()
+    }
+}
+
 impl VectorData {
     /// The values of a dense vector (`None` for a sparse one).
     pub fn dense_values(&self) -> Option<Vec<f32>> {
         match self {
-            VectorData::Dense(packed) => unpack_one(packed).ok(),
+            VectorData::Dense(packed) => packed.values(),
             VectorData::Sparse(_) => None,
         }
     }

@@ -315,11 +315,12 @@ def record(**fields: Any) -> Record:
     return value
 
 
-def pack_vectors(vectors: Any, dimension: int | None = None) -> tuple[str, int, int]:
-    """Packs vectors as the WIT ``packed-vectors`` string: base64 of little-endian f32.
+def pack_vectors(vectors: Any, dimension: int | None = None) -> tuple[Variant, int, int]:
+    """Packs vectors as WIT ``packed-vectors``, case ``base64``: little-endian f32, base64.
 
     Returns ``(packed, count, dimension)``. One string crosses into the component in a
-    single copy, where a ``list<f32>`` would be lowered float by float.
+    single copy, where wasmtime-py lowers a ``list<f32>`` or ``list<u8>`` (the ``le-bytes``
+    case) value by value.
     """
     array = np.asarray(vectors, dtype="<f4")
     if array.ndim == 1:
@@ -329,4 +330,4 @@ def pack_vectors(vectors: Any, dimension: int | None = None) -> tuple[str, int, 
     if dimension is not None and array.shape[1] != dimension:
         raise errors.InvalidInput(f"expected dimension {dimension}, got {array.shape[1]}")
     packed = base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
-    return packed, array.shape[0], array.shape[1]
+    return Variant("base64", packed), array.shape[0], array.shape[1]

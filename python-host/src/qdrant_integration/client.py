@@ -440,9 +440,10 @@ def _selector(ids: Sequence[str | int] | None, filter: Any, must: Any) -> Varian
 # ---- conversions from the component's values -----------------------------------------
 
 
-def unpack_vector(packed: str) -> np.ndarray:
-    """A WIT ``packed-vectors`` string as a float32 array."""
-    return np.frombuffer(base64.b64decode(packed), dtype="<f4").astype(np.float32)
+def unpack_vector(packed: Variant) -> np.ndarray:
+    """A WIT ``packed-vectors`` value as a float32 array (the component answers in base64)."""
+    raw = base64.b64decode(packed.payload) if packed.tag == "base64" else bytes(packed.payload)
+    return np.frombuffer(raw, dtype="<f4").astype(np.float32)
 
 
 def _vectors(named: list[dict[str, Any]]) -> dict[str, Any]:
