@@ -13,11 +13,15 @@ use crate::{Error, float_text};
 fn bytes_of(packed: &PackedVectors) -> Result<Cow<'_, [u8]>, Error> {
     match packed {
         PackedVectors::LeBytes(bytes) => Ok(Cow::Borrowed(bytes)),
-        PackedVectors::Base64(text) => STANDARD
-            .decode(text)
-            .map(Cow::Owned)
-            .map_err(|e| Error::InvalidInput(format!("packed vectors are not valid base64: {e}"))),
+        PackedVectors::Base64(text) => base64_bytes(text).map(Cow::Owned),
     }
+}
+
+/// The bytes of the `base64` case.
+pub fn base64_bytes(text: &str) -> Result<Vec<u8>, Error> {
+    STANDARD
+        .decode(text)
+        .map_err(|e| Error::InvalidInput(format!("packed vectors are not valid base64: {e}")))
 }
 
 /// A packed column of `count` dense vectors, checked (length, finite values) and decoded
@@ -57,8 +61,11 @@ impl<'a> PackedRows<'a> {
 
     /// One vector of any non-zero dimension, as a single row.
     pub fn decode_one(packed: &'a PackedVectors) -> Result<Self, Error> {
-        let bytes = bytes_of(packed)?;
-        if bytes.is_empty() || bytes.len() % 4 != 0 {
+        Self::one_row(bytes_of(packed)?)
+    }
+
+    fn one_row(bytes: Cow<'a, [u8]>) -> Result<Self, Error> {
+        if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
             return Err(Error::InvalidInput(format!(
                 "a packed vector needs a non-zero multiple of 4 bytes, got {}",
                 bytes.len()
@@ -94,9 +101,9 @@ fn first_non_finite(bytes: &[u8]) -> Option<usize> {
         .position(|b| !f32_from_le(b).is_finite())
 }
 
-/// Unpacks one query vector of any non-zero dimension.
-pub fn unpack_one(packed: &PackedVectors) -> Result<Vec<f32>, Error> {
-    let row = PackedRows::decode_one(packed)?;
+/// The values of one vector of any non-zero dimension, from its little-endian bytes.
+pub fn unpack_le(bytes: &[u8]) -> Result<Vec<f32>, Error> {
+    let row = PackedRows::one_row(Cow::Borrowed(bytes))?;
     Ok(row.bytes.chunks_exact(4).map(f32_from_le).collect())
 }
 
@@ -170,7 +177,7 @@ mod tests {
         for packed in [pack(&values), PackedVectors::LeBytes(le_bytes(&values))] {
             let rows = PackedRows::decode(&packed, 2, 2).unwrap();
             assert_eq!(rows_json(&rows, 2), ["[1.0,-2.5]", "[0.0,3.25]"]);
-            assert_eq!(unpack_one(&packed).unwrap(), values);
+            assert_eq!(unpack_le(&bytes_of(&packed).unwrap()).unwrap(), values);
         }
     }
 
@@ -196,9 +203,10 @@ mod tests {
             panic!("NaN accepted");
         };
         assert!(m.contains("vector 1") && m.contains("index 1"), "{m}");
-        assert!(unpack_one(&pack(&[f32::INFINITY])).is_err());
-        assert!(unpack_one(&text(&STANDARD.encode([0u8, 0, 0]))).is_err());
-        assert!(unpack_one(&PackedVectors::LeBytes(vec![0, 0, 0])).is_err());
+        assert!(PackedRows::decode_one(&pack(&[f32::INFINITY])).is_err());
+        assert!(PackedRows::decode_one(&text(&STANDARD.encode([0u8, 0, 0]))).is_err());
+        assert!(unpack_le(&[0, 0, 0]).is_err());
+        assert!(unpack_le(&[]).is_err());
     }
 
     #[test]

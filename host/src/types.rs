@@ -3,8 +3,7 @@
 
 pub use crate::bindings::qdrant::retriever::types::*;
 
-use qdrant_component::model as cm;
-use qdrant_component::vector::{le_bytes, unpack_one};
+use qdrant_component::vector::{base64_bytes, le_bytes, unpack_le};
 
 impl Default for RetryPolicy {
     /// The component's defaults: 3 attempts, 50 ms doubling to at most 2 s, 10 s budget.
@@ -257,11 +256,11 @@ impl PackedVectors {
 
     /// The values, if they are whole, finite `f32`s.
     pub fn values(&self) -> Option<Vec<f32>> {
-        let packed = match self {
-            PackedVectors::LeBytes(bytes) => cm::PackedVectors::LeBytes(bytes.clone()),
-            PackedVectors::Base64(text) => cm::PackedVectors::Base64(text.clone()),
-        };
-        unpack_one(&packed).ok()
+        match self {
+            PackedVectors::LeBytes(bytes) => unpack_le(bytes),
+            PackedVectors::Base64(text) => base64_bytes(text).and_then(|b| unpack_le(&b)),
+        }
+        .ok()
     }
 }
 
