@@ -51,13 +51,15 @@ fn write_f32_array_body(out: &mut Vec<u8>, values: impl Iterator<Item = f32>, co
     out.truncate(start + at);
 }
 
-/// Writes one value at `text[at..]`; returns where it ends.
+/// Writes one value at `text[at..]`; returns where it ends. Inlined into the loop: in
+/// wasm every call also pays the runtime's epoch check on entry.
+#[inline(always)]
 fn write_one(text: &mut [u8], mut at: usize, value: f32) -> usize {
     let bits = value.to_bits();
-    if bits >> 31 != 0 {
-        text[at] = b'-';
-        at += 1;
-    }
+    // The sign of embedding values is a coin toss: store the `-` always and advance past
+    // it only when negative, rather than branch.
+    text[at] = b'-';
+    at += (bits >> 31) as usize;
     if bits << 1 == 0 {
         text[at..at + 3].copy_from_slice(b"0.0");
         return at + 3;

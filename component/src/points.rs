@@ -1,6 +1,7 @@
 //! Points: upsert in batches, get, delete, payload changes, count and scroll; and the
 //! decoding of points and their vectors shared with queries.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::value::RawValue;
@@ -525,7 +526,7 @@ struct UpsertPoints<'a> {
     /// A lone unnamed dense vector goes in Qdrant's short form; otherwise a map by name.
     short_form: bool,
     /// Each point's id and payload, as JSON text.
-    points: Vec<(Vec<u8>, Vec<u8>)>,
+    points: Vec<(Vec<u8>, Cow<'a, [u8]>)>,
 }
 
 impl<'a> UpsertPoints<'a> {
@@ -575,14 +576,21 @@ impl<'a> UpsertPoints<'a> {
             .enumerate()
             .map(|(i, id)| {
                 let id = ids::to_qdrant(id)?;
-                let mut payload = match batch.payloads.get(i) {
-                    Some(text) => parse_payload(text, &format!("payload {i}"))?,
-                    None => Map::new(),
+                let text = batch.payloads.get(i).map_or("", |t| t.trim());
+                let what = || format!("payload {i}");
+                let payload = match id.original {
+                    // The caller's text is sent as it is once checked to be an object.
+                    None if text.is_empty() => Cow::Borrowed(&b"{}"[..]),
+                    None if is_json_object(text) => Cow::Borrowed(text.as_bytes()),
+                    // Not an object (an error that says why), or escaped keys.
+                    None => Cow::Owned(json_bytes(&parse_payload(text, &what())?)),
+                    Some(original) => {
+                        let mut payload = parse_payload(text, &what())?;
+                        payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
+                        Cow::Owned(json_bytes(&payload))
+                    }
                 };
-                if let Some(original) = id.original {
-                    payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
-                }
-                Ok((json_bytes(&id.json), json_bytes(&payload)))
+                Ok((json_bytes(&id.json), payload))
             })
             .collect::<Result<_, Error>>()?;
         let prepared = UpsertPoints {
@@ -754,6 +762,66 @@ impl Bodies {
     }
 }
 
+/// Whether `text` is one JSON object that [`parse_payload`] accepts, checked without
+/// building it.
+fn is_json_object(text: &str) -> bool {
+    use serde::Deserializer;
+    let mut json = serde_json::Deserializer::from_str(text);
+    json.deserialize_map(CheckedJson).is_ok() && json.end().is_ok()
+}
+
+/// Any JSON value, checked as strictly as parsing it into a [`Value`] (numbers in range,
+/// valid strings), but with nothing allocated.
+struct CheckedJson;
+
+impl<'de> serde::Deserialize<'de> for CheckedJson {
+    fn deserialize<D: serde::Deserializer<'de>>(json: D) -> Result<Self, D::Error> {
+        json.deserialize_any(CheckedJson)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for CheckedJson {
+    type Value = CheckedJson;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Self, A::Error> {
+        while items.next_element::<CheckedJson>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<Self, A::Error> {
+        while entries.next_entry::<&str, CheckedJson>()?.is_some() {}
+        Ok(self)
+    }
+}
+
 fn parse_payload(text: &str, what: &str) -> Result<Map<String, Value>, Error> {
     if text.trim().is_empty() {
         return Ok(Map::new());
@@ -771,7 +839,7 @@ fn parse_payload(text: &str, what: &str) -> Result<Map<String, Value>, Error> {
 mod tests {
     use super::*;
     use crate::model::{Config, DenseColumn, SparseColumn};
-    use crate::testing::{OK_UPDATE, Recorder, client, ok};
+    use crate::testing::{OK_UPDATE, Recorder, body_json, client, ok};
 
     #[test]
     fn payload_text_passes_through_unless_it_carries_a_string_id() {
@@ -1063,6 +1131,38 @@ mod tests {
     }
 
     #[test]
+    fn payload_text_is_sent_as_given_once_checked() {
+        let rec = Recorder::default().reply(200, OK_UPDATE);
+        let mut points = batch(&["1", "2", "3", "doc"], vec![dense("", 1, &[1.0; 4])]);
+        points.payloads = vec![
+            r#" {"b": [1, {"c": null}], "a": "é \"q\""} "#.into(),
+            r#"{"key \"quoted\"": 2}"#.into(),
+            "".into(),
+            r#"{"n": 4}"#.into(),
+        ];
+        client(&rec, None)
+            .upsert_points("c", &points, true)
+            .unwrap();
+        let sent = rec.sent.borrow();
+        let text = std::str::from_utf8(sent[0].body.as_deref().unwrap()).unwrap();
+        // Untouched, apart from the outer whitespace: key order, spacing, escapes.
+        assert!(
+            text.contains(r#""payload":{"b": [1, {"c": null}], "a": "é \"q\""}}"#),
+            "{text}"
+        );
+        let body = body_json(&sent[0]);
+        let payloads: Vec<&Value> = body["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| &p["payload"])
+            .collect();
+        assert_eq!(payloads[1], &json!({"key \"quoted\"": 2}));
+        assert_eq!(payloads[2], &json!({}));
+        assert_eq!(payloads[3], &json!({"n": 4, "_string_id": "doc"}));
+    }
+
+    #[test]
     fn upsert_rejects_bad_points_before_sending() {
         let rec = Recorder::default();
         let c = client(&rec, None);
@@ -1084,6 +1184,18 @@ mod tests {
             },
             PointBatch {
                 payloads: vec!["{}".into(), "[1]".into()],
+                ..good.clone()
+            },
+            PointBatch {
+                payloads: vec!["{}".into(), r#"{"n":1e400}"#.into()],
+                ..good.clone()
+            },
+            PointBatch {
+                payloads: vec![r#"{"a":1} {"b":2}"#.into(), "{}".into()],
+                ..good.clone()
+            },
+            PointBatch {
+                payloads: vec![r#"{"a":"\q"}"#.into(), "{}".into()],
                 ..good.clone()
             },
             PointBatch {

@@ -94,11 +94,23 @@ fn f32_from_le(b: &[u8]) -> f32 {
     f32::from_le_bytes([b[0], b[1], b[2], b[3]])
 }
 
-/// Index of the first NaN or infinity among little-endian `f32` values.
+/// Index of the first NaN or infinity among little-endian `f32` values. Blocks of 64
+/// values are checked without a branch per value; only a block with one is searched.
 fn first_non_finite(bytes: &[u8]) -> Option<usize> {
-    bytes
-        .chunks_exact(4)
-        .position(|b| !f32_from_le(b).is_finite())
+    const BLOCK: usize = 64 * 4;
+    let is_non_finite = |b: &[u8]| {
+        let bits = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        bits & 0x7F80_0000 == 0x7F80_0000
+    };
+    bytes.chunks(BLOCK).enumerate().find_map(|(block, values)| {
+        let any = values
+            .chunks_exact(4)
+            .fold(false, |any, b| any | is_non_finite(b));
+        any.then(|| {
+            let at = values.chunks_exact(4).position(is_non_finite).unwrap_or(0);
+            block * 64 + at
+        })
+    })
 }
 
 /// The values of one vector of any non-zero dimension, from its little-endian bytes.
@@ -207,6 +219,26 @@ mod tests {
         assert!(PackedRows::decode_one(&text(&STANDARD.encode([0u8, 0, 0]))).is_err());
         assert!(unpack_le(&[0, 0, 0]).is_err());
         assert!(unpack_le(&[]).is_err());
+    }
+
+    #[test]
+    fn the_first_non_finite_value_is_found_in_any_block() {
+        let bytes = |values: &[f32]| {
+            values
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<u8>>()
+        };
+        assert_eq!(first_non_finite(&bytes(&[0.5; 300])), None);
+        for at in [0, 1, 63, 64, 65, 200, 299] {
+            for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                let mut values = vec![-1.5f32; 300];
+                values[at] = bad;
+                values[299] = if at == 299 { bad } else { f32::NAN };
+                assert_eq!(first_non_finite(&bytes(&values)), Some(at), "{bad} at {at}");
+            }
+        }
+        assert_eq!(first_non_finite(&bytes(&[f32::MAX, f32::MIN, 1e-45])), None);
     }
 
     #[test]
