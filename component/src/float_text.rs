@@ -51,8 +51,9 @@ fn write_f32_array_body(out: &mut Vec<u8>, values: impl Iterator<Item = f32>, co
     out.truncate(start + at);
 }
 
-/// Writes one value at `text[at..]`; returns where it ends. Inlined into the loop: in
-/// wasm every call also pays the runtime's epoch check on entry.
+/// Writes one value at `text[at..]`; returns where it ends. It and the two steps it takes
+/// are inlined into the loop: in wasm every call also pays the runtime's epoch check on
+/// entry.
 #[inline(always)]
 fn write_one(text: &mut [u8], mut at: usize, value: f32) -> usize {
     let bits = value.to_bits();
@@ -79,6 +80,7 @@ struct Decimal {
 /// Writes the decimal in serde_json's `f32` layout: plain for exponents -6..=12, else
 /// `d.ddde±x`. Pieces are stored eight bytes at a time, later ones over the tails of
 /// earlier ones (the digits after `count` are ASCII zeros). Returns the length.
+#[inline(always)]
 fn layout(text: &mut [u8], decimal: Decimal) -> usize {
     let Decimal {
         digits,
@@ -194,6 +196,7 @@ fn div1e8(n: u32) -> u32 {
 }
 
 /// The decimal written for the positive finite non-zero `f32` with these bits.
+#[inline(always)]
 fn decimal(bits: u32) -> Decimal {
     let fraction = bits & 0x7F_FFFF;
     let biased = bits >> 23;
