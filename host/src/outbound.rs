@@ -4,6 +4,8 @@
 //! wasmtime-wasi-http's default sender opens a connection per request; a retriever makes
 //! many small requests to one server, so reusing connections saves a TCP (and TLS)
 //! handshake on every call. Idle connections are dropped before Qdrant's 5 s idle close.
+//! An HTTP/1.1 connection has no task of its own: the call using it drives it (see
+//! [`Http1`]), which saves a task wake-up in each direction of every exchange.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -29,13 +31,24 @@ const MAX_IDLE_PER_ORIGIN: usize = 64;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 enum Sender {
-    Http1(http1::SendRequest<Full<Bytes>>),
+    Http1(Http1),
     Http2(http2::SendRequest<Full<Bytes>>),
 }
 
+/// An HTTP/1.1 connection without a task of its own: whichever task uses it drives its I/O
+/// (`driver`), so an answer wakes the caller directly instead of a connection task that then
+/// wakes the caller. Idle, it is not polled; a close by the server shows on the next use,
+/// which then reconnects.
+struct Http1 {
+    sender: http1::SendRequest<Full<Bytes>>,
+    driver: ConnectionDriver,
+}
+
+type ConnectionDriver = Pin<Box<dyn Future<Output = hyper::Result<()>> + Send>>;
+
 #[derive(Default)]
 struct Idle {
-    http1: Vec<(http1::SendRequest<Full<Bytes>>, Instant)>,
+    http1: Vec<(Http1, Instant)>,
     /// One multiplexed connection serves every request.
     http2: Option<http2::SendRequest<Full<Bytes>>>,
 }
@@ -117,15 +130,9 @@ impl ConnectionPool {
         }
         entry
             .http1
-            .retain(|(s, since)| since.elapsed() < IDLE_TIMEOUT && !s.is_closed());
-        // The newest ready connection. One handed back as its answer ended may not be ready
-        // yet (its task is still finishing that exchange): use it only when no other is,
-        // and `send_on` waits for it. Dropping it would close it and cost a reconnect.
-        let newest_ready = entry.http1.iter().rposition(|(s, _)| s.is_ready());
-        if let Some(i) = newest_ready.or(entry.http1.len().checked_sub(1)) {
-            return Some(Sender::Http1(entry.http1.remove(i).0));
-        }
-        None
+            .retain(|(c, since)| since.elapsed() < IDLE_TIMEOUT && !c.sender.is_closed());
+        // The most recently used: its socket is the likeliest to be warm and open.
+        entry.http1.pop().map(|(c, _)| Sender::Http1(c))
     }
 
     fn give_back(&self, origin: Origin, sender: Sender) {
@@ -136,7 +143,7 @@ impl ConnectionPool {
             Sender::Http1(h1) => {
                 entry
                     .http1
-                    .retain(|(s, since)| since.elapsed() < IDLE_TIMEOUT && !s.is_closed());
+                    .retain(|(c, since)| since.elapsed() < IDLE_TIMEOUT && !c.sender.is_closed());
                 if entry.http1.len() < MAX_IDLE_PER_ORIGIN {
                     entry.http1.push((h1, Instant::now()));
                 }
@@ -205,13 +212,23 @@ async fn send_on(
     first_byte: Duration,
 ) -> Result<(http::Response<hyper::body::Incoming>, Sender), SendError> {
     let sent = match sender {
-        Sender::Http1(mut h1) => {
+        Sender::Http1(Http1 {
+            mut sender,
+            mut driver,
+        }) => {
             let exchange = async {
-                h1.ready().await?;
-                h1.send_request(request).await
+                sender.ready().await?;
+                sender.send_request(request).await
             };
-            let response = tokio::time::timeout(first_byte, exchange).await;
-            response.map(|r| r.map(|r| (r, Sender::Http1(h1))))
+            match tokio::time::timeout(first_byte, driving(&mut driver, exchange)).await {
+                Ok(None) => {
+                    return Err(SendError::BeforeResponse(HttpError::ConnectionTerminated));
+                }
+                Ok(Some(response)) => {
+                    Ok(response.map(|r| (r, Sender::Http1(Http1 { sender, driver }))))
+                }
+                Err(elapsed) => Err(elapsed),
+            }
         }
         Sender::Http2(mut h2) => {
             let response = tokio::time::timeout(first_byte, h2.send_request(request)).await;
@@ -228,6 +245,25 @@ async fn send_on(
     }
 }
 
+/// Polls `work` and the connection's `driver` together until `work` is done; `None` when
+/// the connection ended first (closed by the server, or broken).
+async fn driving<T>(driver: &mut ConnectionDriver, work: impl Future<Output = T>) -> Option<T> {
+    let mut work = std::pin::pin!(work);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(done) = work.as_mut().poll(cx) {
+            return Poll::Ready(Some(done));
+        }
+        let ended = driver.as_mut().poll(cx).is_ready();
+        // Driving may have finished the work (the answer arrived in that poll).
+        match work.as_mut().poll(cx) {
+            Poll::Ready(done) => Poll::Ready(Some(done)),
+            Poll::Pending if ended => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
 /// A new connection: TCP, then TLS for https (offering h2 and http/1.1), then the handshake.
 async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError> {
     let connecting = async {
@@ -237,10 +273,10 @@ async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError
         let _ = tcp.set_nodelay(true);
         if !origin.is_https() {
             let (sender, connection) = http1::handshake(TokioIo::new(tcp)).await?;
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
-            return Ok(Sender::Http1(sender));
+            return Ok(Sender::Http1(Http1 {
+                sender,
+                driver: Box::pin(connection),
+            }));
         }
         let name = rustls::pki_types::ServerName::try_from(origin.host().to_owned())
             .map_err(|e| HttpError::Tls(std::io::Error::other(e)))?;
@@ -257,10 +293,10 @@ async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError
             Ok(Sender::Http2(sender))
         } else {
             let (sender, connection) = http1::handshake(TokioIo::new(tls)).await?;
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
-            Ok(Sender::Http1(sender))
+            Ok(Sender::Http1(Http1 {
+                sender,
+                driver: Box::pin(connection),
+            }))
         }
     };
     tokio::time::timeout(timeout, connecting)
@@ -313,6 +349,14 @@ impl Body for PooledBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, HttpError>>> {
+        // An HTTP/1.1 answer's bytes come in through its connection's driver, polled here by
+        // the reader. If the connection ends, what it read is still in `incoming`; the
+        // connection is not reused.
+        if let Some((_, _, Sender::Http1(h1))) = &mut self.release
+            && h1.driver.as_mut().poll(cx).is_ready()
+        {
+            self.release = None;
+        }
         match Pin::new(&mut self.incoming).poll_frame(cx) {
             Poll::Ready(None) => {
                 if let Some((pool, origin, sender)) = self.release.take() {
