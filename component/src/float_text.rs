@@ -70,7 +70,7 @@ fn write_one(text: &mut [u8], mut at: usize, value: f32) -> usize {
 
 /// A positive decimal: `digits` (nine of them, the last `9 - count` zeros) times
 /// `10^(exponent - 8)`, so `exponent` is that of its first digit.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Debug, PartialEq)]
 struct Decimal {
     digits: u32,
     count: u32,
@@ -464,16 +464,16 @@ mod tests {
         assert_eq!(decimal_of(0.3).count, 1);
         assert_eq!(decimal_of(2.0 / 3.0).count, 7);
         assert_eq!(decimal_of(1e-45).count, 1);
-        let nine = decimal_of(f32::from_bits(0x3F7F_FFFF));
+        let decimal = |digits, count, exponent| Decimal {
+            digits,
+            count,
+            exponent,
+        };
         assert_eq!(
-            (nine.digits, nine.count, nine.exponent),
-            (999_999_940, 8, -1)
+            decimal_of(f32::from_bits(0x3F7F_FFFF)),
+            decimal(999_999_940, 8, -1)
         );
-        let power = decimal_of(1e10);
-        assert_eq!(
-            (power.digits, power.count, power.exponent),
-            (100_000_000, 1, 10)
-        );
+        assert_eq!(decimal_of(1e10), decimal(100_000_000, 1, 10));
     }
 
     #[test]
@@ -496,7 +496,6 @@ mod tests {
     }
 
     /// A big number as little-endian 32-bit limbs.
-    #[derive(Clone)]
     struct Big(Vec<u32>);
 
     impl Big {

@@ -223,22 +223,23 @@ mod tests {
 
     #[test]
     fn the_first_non_finite_value_is_found_in_any_block() {
-        let bytes = |values: &[f32]| {
-            values
-                .iter()
-                .flat_map(|v| v.to_le_bytes())
-                .collect::<Vec<u8>>()
-        };
-        assert_eq!(first_non_finite(&bytes(&[0.5; 300])), None);
+        assert_eq!(first_non_finite(&le_bytes(&[0.5; 300])), None);
         for at in [0, 1, 63, 64, 65, 200, 299] {
             for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
                 let mut values = vec![-1.5f32; 300];
                 values[at] = bad;
                 values[299] = if at == 299 { bad } else { f32::NAN };
-                assert_eq!(first_non_finite(&bytes(&values)), Some(at), "{bad} at {at}");
+                assert_eq!(
+                    first_non_finite(&le_bytes(&values)),
+                    Some(at),
+                    "{bad} at {at}"
+                );
             }
         }
-        assert_eq!(first_non_finite(&bytes(&[f32::MAX, f32::MIN, 1e-45])), None);
+        assert_eq!(
+            first_non_finite(&le_bytes(&[f32::MAX, f32::MIN, 1e-45])),
+            None
+        );
     }
 
     #[test]
