@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -140,7 +140,15 @@ impl ConnectionPool {
         let entry = idle.entry(origin).or_default();
         match sender {
             Sender::Http2(h2) => entry.http2 = Some(h2),
-            Sender::Http1(h1) => {
+            Sender::Http1(mut h1) => {
+                // The driver keeps the waker of its last poll, and the next request sent on
+                // it wakes that one: the task of the last call, which may be running again
+                // (tokio then takes it for a yield and wakes another worker) or be another
+                // searcher (a spurious poll). Idle, it holds a no-op waker instead.
+                let mut idle_cx = Context::from_waker(Waker::noop());
+                if h1.driver.as_mut().poll(&mut idle_cx).is_ready() {
+                    return; // closed or broken: not reusable
+                }
                 entry
                     .http1
                     .retain(|(c, since)| since.elapsed() < IDLE_TIMEOUT && !c.sender.is_closed());
@@ -393,5 +401,115 @@ impl Body for PooledBody {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.incoming.size_hint()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use http_body_util::Empty;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    pub(crate) fn request_to(uri: &str) -> http::Request<WasiBody> {
+        let body = Empty::<Bytes>::new()
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        http::Request::get(uri).body(body).unwrap()
+    }
+
+    /// Answers every request with `{}`, keeping connections open; counts connections.
+    async fn keep_alive_server() -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 1024];
+                    while let Ok(n @ 1..) = stream.read(&mut chunk).await {
+                        buf.extend_from_slice(&chunk[..n]);
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buf.drain(..end + 4);
+                            let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
+                            if stream.write_all(answer).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
+    /// Passes wakes on to the polling task and counts them.
+    struct CountingWaker {
+        wakes: Arc<AtomicUsize>,
+        task: Waker,
+    }
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.wakes.fetch_add(1, Ordering::SeqCst);
+            self.task.wake_by_ref();
+        }
+    }
+
+    /// One GET read to the end, polled with wakers that count into `wakes`.
+    async fn exchange_counting_wakes(
+        pool: &Arc<ConnectionPool>,
+        url: &str,
+        wakes: &Arc<AtomicUsize>,
+    ) {
+        let origin = Origin::of_url(url).unwrap();
+        let exchange = async {
+            let response = pool
+                .clone()
+                .send(origin, request_to(url), None)
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.into_body().collect().await.unwrap().to_bytes()
+        };
+        let mut exchange = std::pin::pin!(exchange);
+        let body = std::future::poll_fn(|cx| {
+            let waker = Waker::from(Arc::new(CountingWaker {
+                wakes: wakes.clone(),
+                task: cx.waker().clone(),
+            }));
+            exchange.as_mut().poll(&mut Context::from_waker(&waker))
+        })
+        .await;
+        assert_eq!(&body[..], b"{}");
+    }
+
+    #[tokio::test]
+    async fn a_pooled_connection_does_not_wake_its_last_user() {
+        let (url, accepted) = keep_alive_server().await;
+        let pool = Arc::new(ConnectionPool::default());
+        let first = Arc::new(AtomicUsize::new(0));
+        exchange_counting_wakes(&pool, &url, &first).await;
+        let woken_by_first = first.load(Ordering::SeqCst);
+        let second = Arc::new(AtomicUsize::new(0));
+        exchange_counting_wakes(&pool, &url, &second).await;
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            1,
+            "the connection was not reused"
+        );
+        assert_eq!(
+            first.load(Ordering::SeqCst),
+            woken_by_first,
+            "the second exchange woke the first one's task"
+        );
     }
 }

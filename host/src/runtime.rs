@@ -637,14 +637,7 @@ fn start_epoch_ticker(engine: &Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::{BodyExt, Empty};
-
-    fn request_to(uri: &str) -> http::Request<WasiBody> {
-        let body = Empty::<bytes::Bytes>::new()
-            .map_err(|never| match never {})
-            .boxed_unsync();
-        http::Request::get(uri).body(body).unwrap()
-    }
+    use crate::outbound::tests::request_to;
 
     #[tokio::test]
     async fn the_hook_denies_every_other_origin() {
