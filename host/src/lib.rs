@@ -11,6 +11,7 @@ mod client;
 mod error;
 mod outbound;
 mod runtime;
+mod self_wake;
 mod settings;
 pub mod types;
 

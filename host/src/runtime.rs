@@ -25,6 +25,7 @@ use crate::bindings::{RetrieverAny as Retriever, RetrieverAnyPre as RetrieverPre
 use crate::cache;
 use crate::error::{Error, Result};
 use crate::outbound::ConnectionPool;
+use crate::self_wake::repoll_on_self_wake;
 
 /// The component's `retriever-hosted` build (requests through `http-transport`), built by
 /// `build.rs` and embedded in this binary. The Python package ships the same file.
@@ -461,7 +462,7 @@ impl Runtime {
             instances.give_back(warm);
             wasmtime::Result::<R>::Ok(outcome)
         };
-        match tokio::time::timeout(limits.call_timeout, work).await {
+        match tokio::time::timeout(limits.call_timeout, repoll_on_self_wake(work)).await {
             Ok(outcome) => Ok(outcome?),
             Err(_) => Err(Error::Timeout(format!(
                 "the call did not finish within {:?}",
