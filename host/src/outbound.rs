@@ -37,8 +37,8 @@ enum Sender {
 
 /// An HTTP/1.1 connection without a task of its own: whichever task uses it drives its I/O
 /// (`driver`), so an answer wakes the caller directly instead of a connection task that then
-/// wakes the caller. Idle, it is not polled; a close by the server shows on the next use,
-/// which then reconnects.
+/// wakes the caller. Idle, it is not polled (only once as it is handed back, to leave it
+/// a no-op waker); a close by the server shows on the next use, which then reconnects.
 struct Http1 {
     sender: http1::SendRequest<Full<Bytes>>,
     driver: ConnectionDriver,
