@@ -42,11 +42,7 @@ fn build(workspace: &Path, extra: &[&str], target_dir_name: &str, env_name: &str
         ])
         .args(extra)
         .arg("--target-dir")
-        .arg(&target_dir)
-        // The component is a whole program: one codegen unit with LTO makes it 7 % smaller
-        // (less to compile and cache, and to ship in the Python package) at the same speed.
-        .env("CARGO_PROFILE_RELEASE_LTO", "true")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1");
+        .arg(&target_dir);
     // Flags meant for the host build must not leak into the wasm build.
     for var in [
         "CARGO_ENCODED_RUSTFLAGS",
