@@ -135,20 +135,22 @@ impl ConnectionPool {
         entry.http1.pop().map(|(c, _)| Sender::Http1(c))
     }
 
-    fn give_back(&self, origin: Origin, sender: Sender) {
+    fn give_back(&self, origin: Origin, mut sender: Sender) {
+        if let Sender::Http1(h1) = &mut sender {
+            // The driver keeps the waker of its last poll, and the next request sent on it
+            // wakes that one: the task of the last call, which may be running again (tokio
+            // then takes it for a yield and wakes another worker) or be another searcher (a
+            // spurious poll). Idle, it holds a no-op waker instead. Polled outside the lock.
+            let mut idle_cx = Context::from_waker(Waker::noop());
+            if h1.driver.as_mut().poll(&mut idle_cx).is_ready() {
+                return; // closed or broken: not reusable
+            }
+        }
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let entry = idle.entry(origin).or_default();
         match sender {
             Sender::Http2(h2) => entry.http2 = Some(h2),
-            Sender::Http1(mut h1) => {
-                // The driver keeps the waker of its last poll, and the next request sent on
-                // it wakes that one: the task of the last call, which may be running again
-                // (tokio then takes it for a yield and wakes another worker) or be another
-                // searcher (a spurious poll). Idle, it holds a no-op waker instead.
-                let mut idle_cx = Context::from_waker(Waker::noop());
-                if h1.driver.as_mut().poll(&mut idle_cx).is_ready() {
-                    return; // closed or broken: not reusable
-                }
+            Sender::Http1(h1) => {
                 entry
                     .http1
                     .retain(|(c, since)| since.elapsed() < IDLE_TIMEOUT && !c.sender.is_closed());
