@@ -638,7 +638,14 @@ fn start_epoch_ticker(engine: &Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outbound::tests::request_to;
+    use http_body_util::{BodyExt, Empty};
+
+    fn request_to(uri: &str) -> http::Request<WasiBody> {
+        let body = Empty::<bytes::Bytes>::new()
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        http::Request::get(uri).body(body).unwrap()
+    }
 
     #[tokio::test]
     async fn the_hook_denies_every_other_origin() {

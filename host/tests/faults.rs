@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Wake, Waker};
 use std::time::Duration;
 
 use qdrant_integration::types::RetryPolicy;
@@ -241,6 +242,67 @@ async fn keep_alive_server(per_connection: usize) -> (String, Arc<AtomicUsize>) 
         }
     });
     (url, accepted)
+}
+
+/// Passes wakes on to the polling task and counts them.
+struct CountingWaker {
+    wakes: Arc<AtomicUsize>,
+    task: Waker,
+}
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.task.wake_by_ref();
+    }
+}
+
+/// Runs `call`, polled with wakers that count its task's wakes into `wakes`.
+async fn counting_wakes<F: Future>(call: F, wakes: &Arc<AtomicUsize>) -> F::Output {
+    let mut call = std::pin::pin!(call);
+    std::future::poll_fn(|cx| {
+        let waker = Waker::from(Arc::new(CountingWaker {
+            wakes: wakes.clone(),
+            task: cx.waker().clone(),
+        }));
+        call.as_mut().poll(&mut Context::from_waker(&waker))
+    })
+    .await
+}
+
+// An idle pooled connection must not keep the waker of the call that used it last: the
+// next request on it would wake that task (a spurious poll, or a yield if it is running).
+#[tokio::test]
+async fn a_pooled_connection_does_not_wake_its_last_user() {
+    let (url, accepted) = keep_alive_server(usize::MAX).await;
+    let client = QdrantClient::new(&url, None).await.unwrap();
+    let first = Arc::new(AtomicUsize::new(0));
+    assert!(
+        counting_wakes(client.collection_exists("c"), &first)
+            .await
+            .unwrap()
+    );
+    let woken_by_first = first.load(Ordering::SeqCst);
+    let second = Arc::new(AtomicUsize::new(0));
+    assert!(
+        counting_wakes(client.collection_exists("c"), &second)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "the connection was not reused"
+    );
+    assert_eq!(
+        first.load(Ordering::SeqCst),
+        woken_by_first,
+        "the second call woke the first one's task"
+    );
 }
 
 // Multi-threaded: a connection's task may still be finishing an exchange on another
