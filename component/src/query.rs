@@ -1,8 +1,8 @@
 //! The Query API: nearest neighbours by dense, sparse or stored vector, prefetch + fusion,
 //! single and batched.
 
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
 
 use crate::model::{Fusion, Prefetch, Query, QueryRequest, QueryVector, ScoredPoint, SearchParams};
 use crate::points::{decode_payload, decode_vectors, payload_selector_json, vector_selector_json};
@@ -19,7 +19,7 @@ impl<T: Transport> Qdrant<T> {
     ) -> Result<Vec<ScoredPoint>, Error> {
         let path = self.timed_path(collection_path(collection, "/points/query")?);
         let mut body = Vec::new();
-        request_json(request)?.write(&mut body);
+        write_request(request, &mut body)?;
         let response = self.send(Method::Post, &path, Some(body), Retry::Idempotent)?;
         result_of::<AnswerJson>(&response)?.decode(request)
     }
@@ -39,7 +39,7 @@ impl<T: Transport> Qdrant<T> {
             if i > 0 {
                 body.push(b',');
             }
-            request_json(request)?.write(&mut body);
+            write_request(request, &mut body)?;
         }
         body.extend_from_slice(b"]}");
         let response = self.send(Method::Post, &path, Some(body), Retry::Idempotent)?;
@@ -91,161 +91,144 @@ impl AnswerJson<'_> {
     }
 }
 
-/// A query or prefetch body. Written by hand rather than through serde: the `query` member
-/// is already text (dense vectors as `f32`, see [`crate::float_text`]).
-pub struct QueryBody {
-    query: Vec<u8>,
-    prefetch: Vec<QueryBody>,
-    rest: Map<String, Value>,
-}
-
-impl QueryBody {
-    /// Appends the body's JSON to `out`.
-    pub fn write(&self, out: &mut Vec<u8>) {
-        // The vector's text is most of it; the other members fit in the slack.
-        out.reserve(self.query.len() + 256);
-        out.extend_from_slice(b"{\"query\":");
-        out.extend_from_slice(&self.query);
-        if !self.prefetch.is_empty() {
-            out.extend_from_slice(b",\"prefetch\":[");
-            for (i, stage) in self.prefetch.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                stage.write(out);
-            }
-            out.push(b']');
-        }
-        for (key, value) in &self.rest {
-            out.push(b',');
-            serde_json::to_writer(&mut *out, key).expect("strings always serialize");
-            out.push(b':');
-            serde_json::to_writer(&mut *out, value).expect("JSON values always serialize");
-        }
-        out.push(b'}');
-    }
-}
-
-/// The JSON body of one query, validated.
-pub fn request_json(request: &QueryRequest) -> Result<QueryBody, Error> {
+/// Appends the JSON body of one query to `out`, checking it on the way: on an error the
+/// caller drops `out` unsent. Written straight into the body rather than through serde or
+/// a `Map`: the vector's text is most of it (`f32` text, see [`crate::float_text`]), and a
+/// `Map` costs an allocation per member on every search.
+pub fn write_request(request: &QueryRequest, out: &mut Vec<u8>) -> Result<(), Error> {
     if request.limit == 0 {
         return Err(Error::InvalidInput("limit must be at least 1".into()));
     }
-    let mut body = Map::new();
-    let query = match &request.query {
-        Query::Nearest(v) => query_vector_json(v)?,
+    out.extend_from_slice(b"{\"query\":");
+    match &request.query {
+        Query::Nearest(v) => write_query_vector(v, out)?,
         Query::Fusion(f) => {
             if request.prefetch.is_empty() {
                 return Err(Error::InvalidInput(
                     "fusion needs at least one prefetch to fuse".into(),
                 ));
             }
-            let name = match f {
-                Fusion::Rrf => "rrf",
-                Fusion::Dbsf => "dbsf",
-            };
-            format!(r#"{{"fusion":"{name}"}}"#).into_bytes()
+            out.extend_from_slice(match f {
+                Fusion::Rrf => br#"{"fusion":"rrf"}"#,
+                Fusion::Dbsf => br#"{"fusion":"dbsf"}"#,
+            });
         }
-    };
-    let prefetch = request
-        .prefetch
-        .iter()
-        .map(prefetch_json)
-        .collect::<Result<Vec<_>, _>>()?;
-    insert_common(
-        &mut body,
+    }
+    if !request.prefetch.is_empty() {
+        out.extend_from_slice(b",\"prefetch\":[");
+        for (i, stage) in request.prefetch.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_prefetch(stage, out)?;
+        }
+        out.push(b']');
+    }
+    write_common(
+        out,
         request.using.as_deref(),
         request.filter.as_ref(),
         request.score_threshold,
         request.params.as_ref(),
+        request.limit,
     )?;
-    body.insert("limit".into(), json!(request.limit));
     if request.offset > 0 {
-        body.insert("offset".into(), json!(request.offset));
+        member(out, "offset");
+        out.extend_from_slice(itoa::Buffer::new().format(request.offset).as_bytes());
     }
-    body.insert(
-        "with_payload".into(),
-        payload_selector_json(&request.with_payload),
-    );
-    body.insert(
-        "with_vector".into(),
-        vector_selector_json(&request.with_vectors),
-    );
-    Ok(QueryBody {
-        query,
-        prefetch,
-        rest: body,
-    })
+    member(out, "with_payload");
+    write_value(out, &payload_selector_json(&request.with_payload));
+    member(out, "with_vector");
+    write_value(out, &vector_selector_json(&request.with_vectors));
+    out.push(b'}');
+    Ok(())
 }
 
-fn prefetch_json(stage: &Prefetch) -> Result<QueryBody, Error> {
+fn write_prefetch(stage: &Prefetch, out: &mut Vec<u8>) -> Result<(), Error> {
     if stage.limit == 0 {
         return Err(Error::InvalidInput(
             "prefetch limit must be at least 1".into(),
         ));
     }
-    let mut body = Map::new();
-    let query = query_vector_json(&stage.query)?;
-    insert_common(
-        &mut body,
+    out.extend_from_slice(b"{\"query\":");
+    write_query_vector(&stage.query, out)?;
+    write_common(
+        out,
         stage.using.as_deref(),
         stage.filter.as_ref(),
         stage.score_threshold,
         stage.params.as_ref(),
+        stage.limit,
     )?;
-    body.insert("limit".into(), json!(stage.limit));
-    Ok(QueryBody {
-        query,
-        prefetch: Vec::new(),
-        rest: body,
-    })
+    out.push(b'}');
+    Ok(())
 }
 
-/// Members a query and a prefetch stage share.
-fn insert_common(
-    body: &mut Map<String, Value>,
+/// Members a query and a prefetch stage share, each after a comma.
+fn write_common(
+    out: &mut Vec<u8>,
     using: Option<&str>,
     filter: Option<&crate::model::Filter>,
     score_threshold: Option<f32>,
     params: Option<&SearchParams>,
+    limit: u32,
 ) -> Result<(), Error> {
     if let Some(using) = using {
-        body.insert("using".into(), json!(using));
+        member(out, "using");
+        write_value(out, using);
     }
     if let Some(f) = filter {
-        body.insert("filter".into(), filter::to_json(f)?);
+        member(out, "filter");
+        write_value(out, &filter::to_json(f)?);
     }
     if let Some(threshold) = score_threshold {
         if !threshold.is_finite() {
             return Err(Error::InvalidInput("score threshold must be finite".into()));
         }
-        body.insert("score_threshold".into(), json!(threshold));
+        // As the `f32` it is (`0.7`, not the widened `0.699999988079071`).
+        member(out, "score_threshold");
+        write_value(out, &threshold);
     }
     if let Some(p) = params {
-        let mut params = Map::new();
+        member(out, "params");
+        out.push(b'{');
         if let Some(ef) = p.hnsw_ef {
-            params.insert("hnsw_ef".into(), json!(ef));
+            out.extend_from_slice(b"\"hnsw_ef\":");
+            out.extend_from_slice(itoa::Buffer::new().format(ef).as_bytes());
+            out.push(b',');
         }
-        params.insert("exact".into(), json!(p.exact));
-        body.insert("params".into(), Value::Object(params));
+        out.extend_from_slice(if p.exact {
+            b"\"exact\":true}"
+        } else {
+            b"\"exact\":false}"
+        });
     }
+    member(out, "limit");
+    out.extend_from_slice(itoa::Buffer::new().format(limit).as_bytes());
     Ok(())
 }
 
-fn query_vector_json(v: &QueryVector) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
+/// `,"key":` for a key that needs no escaping.
+fn member(out: &mut Vec<u8>, key: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn write_value(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) {
+    serde_json::to_writer(out, value).expect("strings, numbers and JSON values serialize");
+}
+
+fn write_query_vector(v: &QueryVector, out: &mut Vec<u8>) -> Result<(), Error> {
     match v {
-        QueryVector::Dense(packed) => {
-            vector::PackedRows::decode_one(packed)?.write_json(0, &mut out)
-        }
+        QueryVector::Dense(packed) => vector::PackedRows::decode_one(packed)?.write_json(0, out),
         QueryVector::Sparse(sparse) => {
             vector::check_sparse(sparse, "sparse query")?;
-            vector::write_sparse_json(sparse, &mut out);
+            vector::write_sparse_json(sparse, out);
         }
-        QueryVector::Point(id) => serde_json::to_writer(&mut out, &ids::to_qdrant(id)?.json)
-            .expect("ids always serialize"),
+        QueryVector::Point(id) => write_value(out, &ids::to_qdrant(id)?.json),
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -253,6 +236,7 @@ mod tests {
     use super::*;
     use crate::model::{Filter, PayloadSelector, SparseVector, VectorSelector};
     use crate::testing::{Recorder, client, ok};
+    use serde_json::json;
 
     fn nearest(values: &[f32]) -> QueryRequest {
         QueryRequest {
@@ -300,6 +284,20 @@ mod tests {
         assert_eq!(points[1].payload, "{}");
         // Escapes pass through as the server wrote them.
         assert_eq!(points[2].payload, r#"{"text":"say \"hi\"\n"}"#);
+    }
+
+    #[test]
+    fn score_threshold_is_sent_as_the_f32_it_is() {
+        let rec = Recorder::default().reply(200, &ok(json!({"points": []})));
+        let request = QueryRequest {
+            score_threshold: Some(0.7),
+            ..nearest(&[1.0])
+        };
+        client(&rec, None).query("c", &request).unwrap();
+        let body = String::from_utf8(rec.sent.borrow()[0].body.clone().unwrap()).unwrap();
+        // Not the widened `0.699999988079071`; both read back as 0.7f32, this one is what
+        // the caller wrote.
+        assert!(body.contains(r#""score_threshold":0.7,"#), "{body}");
     }
 
     #[test]
