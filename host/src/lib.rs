@@ -17,6 +17,8 @@ pub mod types;
 
 pub use client::{QdrantClient, SearchFilter, SearchResult, ServerInfo, VectorPoint};
 pub use error::{Error, Result};
+/// The embedded Qdrant-compatible engine (feature `embedded`, on by default).
+#[cfg(feature = "embedded")]
 pub use qdrant_embedded as embedded;
 pub use runtime::{
     COMPONENT_WASI_HTTP_WASM, COMPONENT_WASM, Limits, MAX_CONCURRENT_INSTANCES, MAX_MEMORY_BYTES,

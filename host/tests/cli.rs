@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use qdrant_integration::embedded::{EmbeddedServer, Options};
+use qdrant_embedded::{EmbeddedServer, Options};
 use serde_json::{Value, json};
 
 fn cli() -> Command {

@@ -1,7 +1,7 @@
 //! Drives the Rust host against a freshly started embedded engine (or the Qdrant at
 //! `QDRANT_URL`): every call goes host -> component -> wasi-http -> REST -> engine.
 
-use qdrant_integration::embedded::{EmbeddedServer, Options};
+use qdrant_embedded::{EmbeddedServer, Options};
 use qdrant_integration::{Error, Outbound, QdrantClient, SearchFilter, VectorPoint};
 use serde_json::json;
 

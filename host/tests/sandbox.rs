@@ -95,7 +95,7 @@ fn artifact(dir: &std::path::Path) -> (std::path::PathBuf, u64, std::time::Syste
 // Multi-threaded: the test blocks on child processes while the server must keep serving.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_process_loads_the_cached_artifact() {
-    let server = qdrant_integration::embedded::EmbeddedServer::start(Default::default())
+    let server = qdrant_embedded::EmbeddedServer::start(Default::default())
         .await
         .unwrap();
     let cache = tempfile::tempdir().unwrap();

@@ -20,7 +20,7 @@ use hyper_util::rt::TokioExecutor;
 use qdrant_component::model::Config as ComponentConfig;
 use qdrant_component::rest::Qdrant;
 use qdrant_component::transport::{HttpRequest, HttpResponse, Transport};
-use qdrant_integration::embedded::{EmbeddedServer, Options};
+use qdrant_embedded::{EmbeddedServer, Options};
 use serde_json::{Value, json};
 
 pub const DIM: usize = 384;

@@ -2,8 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+use qdrant_embedded::{EmbeddedServer, Options};
 use qdrant_integration::QdrantClient;
-use qdrant_integration::embedded::{EmbeddedServer, Options};
 
 /// The target server: `QDRANT_URL` when set, else a fresh embedded engine.
 pub struct Target {
