@@ -2,6 +2,8 @@
 //! to a UUID v5 (deterministic, so re-upserting the same id overwrites the same point) and
 //! the original is kept in the payload under [`STRING_ID_KEY`], from where results report it.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -52,22 +54,40 @@ pub fn to_qdrant_list(list: &[String]) -> Result<Vec<Value>, crate::Error> {
         .collect()
 }
 
+/// A point id as an answer carries it: an unsigned integer or a string (a UUID).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReturnedId<'a> {
+    Integer(u64),
+    Text(Cow<'a, str>),
+}
+
+impl<'a> ReturnedId<'a> {
+    pub fn of_json(id: &'a Value) -> Result<Self, crate::Error> {
+        match id {
+            Value::Number(n) if let Some(n) = n.as_u64() => Ok(ReturnedId::Integer(n)),
+            Value::String(s) => Ok(ReturnedId::Text(Cow::Borrowed(s))),
+            other => Err(crate::Error::Decode(format!(
+                "point id {other} is neither integer nor UUID"
+            ))),
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            // itoa rather than `to_string`: every point of every answer takes this path,
+            // and the formatting machinery costs several times the digits in wasm.
+            ReturnedId::Integer(n) => itoa::Buffer::new().format(n).to_owned(),
+            ReturnedId::Text(text) => text.into_owned(),
+        }
+    }
+}
+
 /// The id to report for a point Qdrant returned: the original string id when the payload
 /// carries one (removing the key from the payload), else Qdrant's integer or UUID.
-pub fn from_qdrant(id: &Value, payload: &mut Map<String, Value>) -> Result<String, crate::Error> {
-    if let Some(Value::String(original)) = payload.remove(STRING_ID_KEY) {
-        return Ok(original);
-    }
-    match id {
-        // itoa rather than `to_string`: every point of every answer takes this path, and
-        // the formatting machinery costs several times the digits in wasm.
-        Value::Number(n) if let Some(n) = n.as_u64() => {
-            Ok(itoa::Buffer::new().format(n).to_owned())
-        }
-        Value::String(s) => Ok(s.clone()),
-        other => Err(crate::Error::Decode(format!(
-            "point id {other} is neither integer nor UUID"
-        ))),
+pub fn from_qdrant(id: ReturnedId<'_>, payload: &mut Map<String, Value>) -> String {
+    match payload.remove(STRING_ID_KEY) {
+        Some(Value::String(original)) => original,
+        _ => id.into_string(),
     }
 }
 
@@ -116,11 +136,14 @@ mod tests {
             .as_object()
             .unwrap()
             .clone();
+        let uuid = json!("some-uuid");
         assert_eq!(
-            from_qdrant(&json!("some-uuid"), &mut payload).unwrap(),
+            from_qdrant(ReturnedId::of_json(&uuid).unwrap(), &mut payload),
             "doc1"
         );
         assert_eq!(Value::Object(payload), json!({"a": 1}));
-        assert_eq!(from_qdrant(&json!(7), &mut Map::new()).unwrap(), "7");
+        assert_eq!(from_qdrant(ReturnedId::Integer(7), &mut Map::new()), "7");
+        assert!(ReturnedId::of_json(&json!(-1)).is_err());
+        assert!(ReturnedId::of_json(&json!(1.5)).is_err());
     }
 }

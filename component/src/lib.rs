@@ -12,6 +12,7 @@ pub mod error;
 pub mod filter;
 pub mod float_text;
 pub mod ids;
+mod json_reader;
 pub mod model;
 pub mod points;
 pub mod query;

@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use crate::ids::ReturnedId;
 use crate::model::{
     DEFAULT_UPSERT_BATCH, Filter, NamedVector, PackedVectors, PayloadSelector, Point, PointBatch,
     PointsSelector, ScrollPage, ScrollRequest, SparseVector, UpdateResult, VectorData,
@@ -399,48 +399,6 @@ fn decode_point(point: &Value, with_payload: &PayloadSelector) -> Result<Point, 
     })
 }
 
-/// Id (original string id restored) and payload JSON text of a returned point, from the
-/// payload's raw text. The text passes through unparsed unless it holds the `_string_id`
-/// key, which is taken out (it restores the id).
-pub(crate) fn decode_payload(
-    id: &Value,
-    payload: Option<&RawValue>,
-    with_payload: &PayloadSelector,
-) -> Result<(String, String), Error> {
-    let text = payload.map_or("null", RawValue::get);
-    let maps_id = mentions(text, ids::STRING_ID_KEY);
-    if text == "null" || (*with_payload == PayloadSelector::None && !maps_id) {
-        return Ok((ids::from_qdrant(id, &mut Map::new())?, "{}".to_owned()));
-    }
-    if !text.starts_with('{') {
-        return Err(decode("payload is not an object"));
-    }
-    if !maps_id {
-        return Ok((ids::from_qdrant(id, &mut Map::new())?, text.to_owned()));
-    }
-    let mut map: Map<String, Value> =
-        serde_json::from_str(text).map_err(|e| decode(&format!("payload: {e}")))?;
-    let id = ids::from_qdrant(id, &mut map)?;
-    if *with_payload == PayloadSelector::None {
-        map.clear();
-    }
-    Ok((id, Value::Object(map).to_string()))
-}
-
-/// Whether `key` (non-empty) occurs in `text`. A plain scan for the key's first byte:
-/// `str::contains` builds a two-way searcher first, which costs more than the search in a
-/// payload of a few hundred bytes.
-fn mentions(text: &str, key: &str) -> bool {
-    let (mut rest, key) = (text.as_bytes(), key.as_bytes());
-    while let Some(at) = rest.iter().position(|&b| b == key[0]) {
-        if rest[at..].starts_with(key) {
-            return true;
-        }
-        rest = &rest[at + 1..];
-    }
-    false
-}
-
 /// Id (original string id restored), payload JSON text and vectors of a returned point.
 pub(crate) fn decode_common(
     point: &Value,
@@ -454,7 +412,7 @@ pub(crate) fn decode_common(
         Some(Value::Null) | None => Map::new(),
         Some(_) => return Err(decode("payload is not an object")),
     };
-    let id = ids::from_qdrant(id, &mut payload)?;
+    let id = ids::from_qdrant(ReturnedId::of_json(id)?, &mut payload);
     if *with_payload == PayloadSelector::None {
         payload.clear();
     }
@@ -840,59 +798,6 @@ mod tests {
     use super::*;
     use crate::model::{Config, DenseColumn, SparseColumn};
     use crate::testing::{OK_UPDATE, Recorder, body_json, client, ok};
-
-    #[test]
-    fn payload_text_passes_through_unless_it_carries_a_string_id() {
-        let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
-        let all = PayloadSelector::All;
-        let plain = raw(r#"{"text":"a \"quoted\" word","n":1.5}"#);
-        assert_eq!(
-            decode_payload(&json!(7), Some(&plain), &all).unwrap(),
-            ("7".to_owned(), plain.get().to_owned())
-        );
-        let mapped = raw(r#"{"_string_id":"doc-1","n":2}"#);
-        let (id, payload) = decode_payload(&json!("9b2c0c3e"), Some(&mapped), &all).unwrap();
-        assert_eq!(id, "doc-1");
-        assert_eq!(
-            serde_json::from_str::<Value>(&payload).unwrap(),
-            json!({"n": 2})
-        );
-        // Asked for no payload: only the original id comes back.
-        let none = PayloadSelector::None;
-        assert_eq!(
-            decode_payload(&json!("u"), Some(&mapped), &none).unwrap(),
-            ("doc-1".to_owned(), "{}".to_owned())
-        );
-        assert_eq!(
-            decode_payload(&json!(3), None, &all).unwrap(),
-            ("3".to_owned(), "{}".to_owned())
-        );
-        assert_eq!(
-            decode_payload(&json!(3), Some(&raw("null")), &all)
-                .unwrap()
-                .1,
-            "{}"
-        );
-        assert!(matches!(
-            decode_payload(&json!(3), Some(&raw("[1]")), &all),
-            Err(Error::Decode(_))
-        ));
-        assert!(matches!(
-            decode_payload(&json!(-1), Some(&plain), &all),
-            Err(Error::Decode(_))
-        ));
-    }
-
-    #[test]
-    fn mentions_finds_the_key_anywhere_after_partial_matches() {
-        let key = ids::STRING_ID_KEY;
-        assert!(mentions(r#"{"_string_id":"a"}"#, key));
-        assert!(mentions(r#"{"a_b":1,"_strin":2,"_string_id":"a"}"#, key));
-        assert!(mentions("x_string_id", key));
-        assert!(!mentions(r#"{"_string":"a","_id":1}"#, key));
-        assert!(!mentions("_string_i", key));
-        assert!(!mentions("", key));
-    }
 
     fn dense(name: &str, dimension: u32, values: &[f32]) -> DenseColumn {
         DenseColumn {

@@ -1,12 +1,15 @@
 //! The Query API: nearest neighbours by dense, sparse or stored vector, prefetch + fusion,
 //! single and batched.
 
-use serde_json::Value;
-use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
-use crate::model::{Fusion, Prefetch, Query, QueryRequest, QueryVector, ScoredPoint, SearchParams};
-use crate::points::{decode_payload, decode_vectors, payload_selector_json, vector_selector_json};
-use crate::rest::{Qdrant, Retry, collection_path, decode, result_of};
+use crate::ids::ReturnedId;
+use crate::json_reader::JsonReader;
+use crate::model::{
+    Fusion, PayloadSelector, Prefetch, Query, QueryRequest, QueryVector, ScoredPoint, SearchParams,
+};
+use crate::points::{decode_vectors, payload_selector_json, vector_selector_json};
+use crate::rest::{Qdrant, Retry, collection_path, decode, read_result};
 use crate::transport::{Method, Transport};
 use crate::{Error, filter, ids, vector};
 
@@ -21,7 +24,7 @@ impl<T: Transport> Qdrant<T> {
         let mut body = Vec::new();
         write_request(request, &mut body)?;
         let response = self.send(Method::Post, &path, Some(body), Retry::Idempotent)?;
-        result_of::<AnswerJson>(&response)?.decode(request)
+        read_result(&response, |reader| read_answer(reader, request))
     }
 
     /// Several queries in one request; one result list per query, in order.
@@ -43,52 +46,144 @@ impl<T: Transport> Qdrant<T> {
         }
         body.extend_from_slice(b"]}");
         let response = self.send(Method::Post, &path, Some(body), Retry::Idempotent)?;
-        let answers: Vec<AnswerJson> = result_of(&response)?;
-        if answers.len() != requests.len() {
-            return Err(decode("query batch: not one result per query"));
+        let not_one_each = || decode("query batch: not one result per query");
+        read_result(&response, |reader| {
+            let mut answers = Vec::with_capacity(requests.len());
+            reader.array(|reader| {
+                let request = requests.get(answers.len()).ok_or_else(not_one_each)?;
+                answers.push(read_answer(reader, request)?);
+                Ok(())
+            })?;
+            if answers.len() != requests.len() {
+                return Err(not_one_each());
+            }
+            Ok(answers)
+        })
+    }
+}
+
+/// One query's answer, `{"points":[..]}`, best first. Payloads stay the server's JSON text
+/// (see [`id_and_payload`]).
+fn read_answer(reader: &mut JsonReader, request: &QueryRequest) -> Result<Vec<ScoredPoint>, Error> {
+    let mut points = None;
+    reader.object(|reader, key| {
+        if key != b"points" {
+            return reader.skip_value();
         }
-        answers
-            .into_iter()
-            .zip(requests)
-            .map(|(answer, request)| answer.decode(request))
-            .collect()
+        let mut list = Vec::with_capacity(request.limit.min(1024) as usize);
+        reader.array(|reader| {
+            list.push(read_point(reader, &request.with_payload)?);
+            Ok(())
+        })?;
+        points = Some(list);
+        Ok(())
+    })?;
+    points.ok_or_else(|| decode("query answer without `points`"))
+}
+
+fn read_point(
+    reader: &mut JsonReader,
+    with_payload: &PayloadSelector,
+) -> Result<ScoredPoint, Error> {
+    let (mut id, mut score, mut payload, mut vector) = (None, None, None, None);
+    reader.object(|reader, key| {
+        match key {
+            b"id" => id = Some(read_id(reader)?),
+            b"score" => {
+                let text = reader.number()?;
+                // Qdrant's scores are `f32`, written as such: read as `f32`, exactly.
+                let value = text.parse::<f32>().ok().filter(|s| s.is_finite());
+                score = Some(value.ok_or_else(|| decode(&format!("score {text}")))?);
+            }
+            b"payload" => payload = read_payload(reader)?,
+            b"vector" => {
+                vector = if reader.null() {
+                    None
+                } else {
+                    Some(reader.skip()?)
+                }
+            }
+            _ => reader.skip_value()?,
+        }
+        Ok(())
+    })?;
+    let id = id.ok_or_else(|| decode("point without an id"))?;
+    let score = score.ok_or_else(|| decode("point without a score"))?;
+    let (id, payload) = id_and_payload(id, payload, with_payload)?;
+    let vectors = match vector {
+        None => vec![],
+        Some(text) => {
+            let vector: Value =
+                serde_json::from_str(text).map_err(|e| decode(&format!("vector: {e}")))?;
+            decode_vectors(Some(&vector))?
+        }
+    };
+    Ok(ScoredPoint {
+        id,
+        score,
+        payload,
+        vectors,
+    })
+}
+
+/// A payload: the server's text (`None` for `null`), and whether one of its top-level keys
+/// is the string-id key (found while the text is checked, so no second scan).
+fn read_payload<'a>(reader: &mut JsonReader<'a>) -> Result<Option<PayloadText<'a>>, Error> {
+    if reader.null() {
+        return Ok(None);
+    }
+    let mut maps_id = false;
+    let text = reader.capture(|reader| {
+        reader.object(|reader, key| {
+            maps_id |= key == ids::STRING_ID_KEY.as_bytes();
+            reader.skip_value()
+        })
+    })?;
+    Ok(Some(PayloadText { text, maps_id }))
+}
+
+struct PayloadText<'a> {
+    text: &'a str,
+    maps_id: bool,
+}
+
+/// The id to report (the original string id when the payload maps one) and the payload's
+/// text: passed through as the server wrote it unless the string-id key must come out.
+fn id_and_payload(
+    id: ReturnedId<'_>,
+    payload: Option<PayloadText<'_>>,
+    with_payload: &PayloadSelector,
+) -> Result<(String, String), Error> {
+    let asked_none = *with_payload == PayloadSelector::None;
+    match payload {
+        Some(PayloadText {
+            text,
+            maps_id: true,
+        }) => {
+            let mut map: Map<String, Value> =
+                serde_json::from_str(text).map_err(|e| decode(&format!("payload: {e}")))?;
+            let id = ids::from_qdrant(id, &mut map);
+            if asked_none {
+                map.clear();
+            }
+            Ok((id, Value::Object(map).to_string()))
+        }
+        Some(PayloadText { text, .. }) if !asked_none => {
+            Ok((ids::from_qdrant(id, &mut Map::new()), text.to_owned()))
+        }
+        _ => Ok((ids::from_qdrant(id, &mut Map::new()), "{}".to_owned())),
     }
 }
 
-/// The `result` of a query: decoded straight from the answer's bytes; payloads stay the
-/// server's JSON text, borrowed from the answer (see [`decode_payload`]).
-#[derive(serde::Deserialize)]
-struct AnswerJson<'a> {
-    #[serde(borrow)]
-    points: Vec<ScoredJson<'a>>,
-}
-
-#[derive(serde::Deserialize)]
-struct ScoredJson<'a> {
-    id: Value,
-    score: f64,
-    #[serde(default, borrow)]
-    payload: Option<&'a RawValue>,
-    #[serde(default)]
-    vector: Option<Value>,
-}
-
-impl AnswerJson<'_> {
-    fn decode(self, request: &QueryRequest) -> Result<Vec<ScoredPoint>, Error> {
-        self.points
-            .into_iter()
-            .map(|point| {
-                let (id, payload) =
-                    decode_payload(&point.id, point.payload, &request.with_payload)?;
-                Ok(ScoredPoint {
-                    id,
-                    score: point.score as f32,
-                    payload,
-                    vectors: decode_vectors(point.vector.as_ref())?,
-                })
-            })
-            .collect()
+/// A returned point id: an unsigned integer or a string (a UUID).
+fn read_id<'a>(reader: &mut JsonReader<'a>) -> Result<ReturnedId<'a>, Error> {
+    if reader.at_string() {
+        return Ok(ReturnedId::Text(reader.string()?));
     }
+    let text = reader.number()?;
+    text.parse()
+        .map(ReturnedId::Integer)
+        .map_err(|_| decode(&format!("point id {text} is neither integer nor UUID")))
 }
 
 /// Appends the JSON body of one query to `out`, checking it on the way: on an error the
@@ -298,6 +393,90 @@ mod tests {
         // Not the widened `0.699999988079071`; both read back as 0.7f32, this one is what
         // the caller wrote.
         assert!(body.contains(r#""score_threshold":0.7,"#), "{body}");
+    }
+
+    #[test]
+    fn answers_are_read_whatever_their_member_order_and_extra_members() {
+        // Envelope members before `result`, members Qdrant may add, an escaped key, a UUID
+        // id and a returned vector.
+        let uuid = "5c56c793-69f3-4fbf-87e6-c4bf54c28c26";
+        let reply = format!(
+            r#"{{"status":"ok","time":0.001,"result":{{"extra":[1,{{"x":null}}],"points":[
+                {{"version":3,"order_value":null,"shard_key":"a","payload":{{"t":"\u00e9"}},
+                  "sco\u0072e":0.25,"id":"{uuid}","vector":[0.5,1.0]}},
+                {{"score":1e-3,"id":18446744073709551615,"payload":null}}]}}}}"#
+        );
+        let rec = Recorder::default().reply(200, &reply);
+        let points = client(&rec, None).query("c", &nearest(&[1.0])).unwrap();
+        assert_eq!(points.len(), 2);
+        assert_eq!(points[0].id, uuid);
+        assert_eq!(points[0].score, 0.25);
+        assert_eq!(points[0].payload, r#"{"t":"\u00e9"}"#);
+        assert_eq!(points[0].vectors.len(), 1);
+        assert_eq!(points[1].id, u64::MAX.to_string());
+        assert_eq!(points[1].score, 1e-3);
+        assert_eq!(points[1].payload, "{}");
+        assert!(points[1].vectors.is_empty());
+    }
+
+    #[test]
+    fn only_a_top_level_string_id_key_maps_the_id() {
+        let mapped = ids::to_qdrant("doc1").unwrap().json;
+        let reply = ok(json!({"points": [
+            {"id": mapped, "score": 0.9, "payload": {"a": 1, "_string_id": "doc1"}},
+            {"id": 5, "score": 0.8, "payload": {"inner": {"_string_id": "x"}, "k": "_string_id"}}]}));
+        for (with_payload, first, second) in [
+            (
+                PayloadSelector::All,
+                r#"{"a":1}"#,
+                r#"{"inner":{"_string_id":"x"},"k":"_string_id"}"#,
+            ),
+            (PayloadSelector::None, "{}", "{}"),
+        ] {
+            let rec = Recorder::default().reply(200, &reply);
+            let request = QueryRequest {
+                with_payload,
+                ..nearest(&[1.0])
+            };
+            let points = client(&rec, None).query("c", &request).unwrap();
+            assert_eq!(
+                (points[0].id.as_str(), points[0].payload.as_str()),
+                ("doc1", first)
+            );
+            assert_eq!(
+                (points[1].id.as_str(), points[1].payload.as_str()),
+                ("5", second)
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_answers_are_decode_errors() {
+        let point = |p: &str| format!(r#"{{"result":{{"points":[{p}]}}}}"#);
+        let bad = [
+            String::new(),
+            "<html>".into(),
+            r#"{"status":"ok"}"#.into(),
+            r#"{"result":{}}"#.into(),
+            r#"{"result":{"points":[]}} trailing"#.into(),
+            r#"{"result":{"points":[]},"result":{"points":[]}}"#.into(),
+            point(r#"{"id":1}"#),
+            point(r#"{"score":0.5}"#),
+            point(r#"{"id":-1,"score":0.5}"#),
+            point(r#"{"id":1.5,"score":0.5}"#),
+            point(r#"{"id":true,"score":0.5}"#),
+            point(r#"{"id":1,"score":"high"}"#),
+            point(r#"{"id":1,"score":1e99}"#),
+            point(r#"{"id":1,"score":0.5,"payload":[1]}"#),
+            point(r#"{"id":1,"score":0.5,"payload":{"a":tru}}"#),
+            point(r#"{"id":1,"score":0.5,"vector":"v"}"#),
+            point(r#"{"id":1,"score":0.5,}"#),
+        ];
+        for reply in bad {
+            let rec = Recorder::default().reply(200, &reply);
+            let got = client(&rec, None).query("c", &nearest(&[1.0]));
+            assert!(matches!(got, Err(Error::Decode(_))), "{reply}: {got:?}");
+        }
     }
 
     #[test]

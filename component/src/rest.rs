@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::Error;
 use crate::error::{from_status, redact};
+use crate::json_reader::JsonReader;
 use crate::model::{
     Config, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, RetryPolicy, ServerInfo,
     UpdateResult,
@@ -226,18 +227,26 @@ impl<T: Transport> Qdrant<T> {
     }
 }
 
-/// The `result` of the answer's envelope, decoded straight from its bytes (no `Value`
-/// tree in between); `R` may borrow from them.
-pub(crate) fn result_of<'a, R: serde::Deserialize<'a>>(
+/// Reads the `result` of the answer's envelope with `read`, straight from the answer's bytes
+/// (no `Value` tree); the envelope's other members are checked and passed over.
+pub(crate) fn read_result<'a, R>(
     response: &'a HttpResponse,
+    mut read: impl FnMut(&mut JsonReader<'a>) -> Result<R, Error>,
 ) -> Result<R, Error> {
-    #[derive(serde::Deserialize)]
-    struct Envelope<R> {
-        result: R,
-    }
-    serde_json::from_slice::<Envelope<R>>(&response.body)
-        .map(|envelope| envelope.result)
-        .map_err(|e| Error::Decode(format!("unexpected answer ({e})")))
+    let mut reader = JsonReader::new(&response.body);
+    let mut result = None;
+    reader.object(|reader, key| {
+        if key != b"result" {
+            return reader.skip_value();
+        }
+        if result.is_some() {
+            return Err(decode("`result` twice"));
+        }
+        result = Some(read(reader)?);
+        Ok(())
+    })?;
+    reader.end()?;
+    result.ok_or_else(|| decode("no `result`"))
 }
 
 /// The answer's body as JSON.
