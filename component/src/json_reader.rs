@@ -19,14 +19,14 @@ use std::borrow::Cow;
 
 use crate::Error;
 
-/// Nesting deeper than this is an error rather than a deep recursion (serde_json's limit).
+/// Nesting deeper than this is an error (serde_json stops at about the same depth).
 const MAX_DEPTH: u32 = 128;
 
 /// What was wrong, and at which byte.
 type Malformed = (&'static str, usize);
 
 fn malformed((what, at): Malformed) -> Error {
-    Error::Decode(format!("unexpected answer: {what} at byte {at}"))
+    crate::rest::decode(&format!("{what} at byte {at}"))
 }
 
 pub(crate) struct JsonReader<'a> {
@@ -403,7 +403,7 @@ mod tests {
     }
 
     #[test]
-    fn accepts_what_serde_json_accepts_and_rejects_the_rest() {
+    fn agrees_with_serde_json_on_valid_and_invalid_documents() {
         let cases = [
             r#"{"a":[1,-2.5e+3,0,0.0,1E9,true,false,null,"x\"\\\/\b\f\n\r\tA"],"b":{}}"#,
             r#" [ ] "#,

@@ -70,6 +70,9 @@ fn read_answer(reader: &mut JsonReader, request: &QueryRequest) -> Result<Vec<Sc
         if key != b"points" {
             return reader.skip_value();
         }
+        if points.is_some() {
+            return Err(decode("`points` twice"));
+        }
         let mut list = Vec::with_capacity(request.limit.min(1024) as usize);
         reader.array(|reader| {
             list.push(read_point(reader, &request.with_payload)?);
@@ -86,22 +89,39 @@ fn read_point(
     with_payload: &PayloadSelector,
 ) -> Result<ScoredPoint, Error> {
     let (mut id, mut score, mut payload, mut vector) = (None, None, None, None);
+    // The members read, as bits: one given twice is an error, as serde's derive made it.
+    let mut seen = 0u8;
+    let mut first = |bit: u8, key: &str| {
+        if seen & bit != 0 {
+            return Err(decode(&format!("`{key}` twice in a point")));
+        }
+        seen |= bit;
+        Ok(())
+    };
     reader.object(|reader, key| {
         match key {
-            b"id" => id = Some(read_id(reader)?),
+            b"id" => {
+                first(1, "id")?;
+                id = Some(read_id(reader)?);
+            }
             b"score" => {
+                first(2, "score")?;
                 let text = reader.number()?;
                 // Qdrant's scores are `f32`, written as such: read as `f32`, exactly.
                 let value = text.parse::<f32>().ok().filter(|s| s.is_finite());
                 score = Some(value.ok_or_else(|| decode(&format!("score {text}")))?);
             }
-            b"payload" => payload = read_payload(reader)?,
+            b"payload" => {
+                first(4, "payload")?;
+                payload = read_payload(reader)?;
+            }
             b"vector" => {
+                first(8, "vector")?;
                 vector = if reader.null() {
                     None
                 } else {
                     Some(reader.skip()?)
-                }
+                };
             }
             _ => reader.skip_value()?,
         }
@@ -471,6 +491,9 @@ mod tests {
             point(r#"{"id":1,"score":0.5,"payload":{"a":tru}}"#),
             point(r#"{"id":1,"score":0.5,"vector":"v"}"#),
             point(r#"{"id":1,"score":0.5,}"#),
+            point(r#"{"id":1,"score":0.5,"id":2}"#),
+            point(r#"{"id":1,"score":0.5,"payload":null,"payload":{}}"#),
+            r#"{"result":{"points":[],"points":[]}}"#.into(),
         ];
         for reply in bad {
             let rec = Recorder::default().reply(200, &reply);
