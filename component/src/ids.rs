@@ -72,7 +72,8 @@ impl<'a> ReturnedId<'a> {
         }
     }
 
-    fn into_string(self) -> String {
+    /// The id as text: the integer's digits, or the string.
+    pub fn into_string(self) -> String {
         match self {
             // itoa rather than `to_string`: every point of every answer takes this path,
             // and the formatting machinery costs several times the digits in wasm.

@@ -86,39 +86,58 @@ impl<'a> JsonReader<'a> {
         &mut self,
         mut member: impl FnMut(&mut Self, &[u8]) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        self.eat(b'{', "expected an object")?;
-        self.nest(|reader| {
-            if reader.peek() == Some(b'}') {
-                reader.at += 1;
-                return Ok(());
-            }
-            loop {
-                let key = reader.string_text()?;
-                reader.eat(b':', "expected `:`")?;
-                match key {
-                    Cow::Borrowed(key) => member(reader, key)?,
-                    Cow::Owned(key) => member(reader, &key)?,
-                }
-                match reader.peek() {
-                    Some(b',') => reader.at += 1,
-                    Some(b'}') => {
-                        reader.at += 1;
-                        return Ok(());
-                    }
-                    _ => return Err(malformed(("expected `,` or `}`", reader.at))),
-                }
+        self.sequence(b'{', b'}', |reader| {
+            let key = reader.string_text()?;
+            reader.eat(b':', "expected `:`")?;
+            match key {
+                Cow::Borrowed(key) => member(reader, key),
+                Cow::Owned(key) => member(reader, &key),
             }
         })
+    }
+
+    /// The value of the one member named `name` of an object, read by `read`; the other
+    /// members are checked and passed over. Missing or given twice is an error.
+    pub(crate) fn member<R>(
+        &mut self,
+        name: &str,
+        mut read: impl FnMut(&mut Self) -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut value = None;
+        self.object(|reader, key| {
+            if key != name.as_bytes() {
+                return reader.skip_value();
+            }
+            if value.is_some() {
+                return Err(crate::rest::decode(&format!("`{name}` twice")));
+            }
+            value = Some(read(reader)?);
+            Ok(())
+        })?;
+        value.ok_or_else(|| crate::rest::decode(&format!("no `{name}`")))
     }
 
     /// An array; `item` is called for each element and must consume it.
     pub(crate) fn array(
         &mut self,
+        item: impl FnMut(&mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.sequence(b'[', b']', item)
+    }
+
+    /// `open`, items separated by commas, `close`; `item` consumes one.
+    fn sequence(
+        &mut self,
+        open: u8,
+        close: u8,
         mut item: impl FnMut(&mut Self) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        self.eat(b'[', "expected an array")?;
+        if self.peek() != Some(open) {
+            return Err(malformed(("expected an object or array", self.at)));
+        }
+        self.at += 1;
         self.nest(|reader| {
-            if reader.peek() == Some(b']') {
+            if reader.peek() == Some(close) {
                 reader.at += 1;
                 return Ok(());
             }
@@ -126,11 +145,11 @@ impl<'a> JsonReader<'a> {
                 item(reader)?;
                 match reader.peek() {
                     Some(b',') => reader.at += 1,
-                    Some(b']') => {
+                    Some(b) if b == close => {
                         reader.at += 1;
                         return Ok(());
                     }
-                    _ => return Err(malformed(("expected `,` or `]`", reader.at))),
+                    _ => return Err(malformed(("expected `,` or the end", reader.at))),
                 }
             }
         })

@@ -65,23 +65,14 @@ impl<T: Transport> Qdrant<T> {
 /// One query's answer, `{"points":[..]}`, best first. Payloads stay the server's JSON text
 /// (see [`id_and_payload`]).
 fn read_answer(reader: &mut JsonReader, request: &QueryRequest) -> Result<Vec<ScoredPoint>, Error> {
-    let mut points = None;
-    reader.object(|reader, key| {
-        if key != b"points" {
-            return reader.skip_value();
-        }
-        if points.is_some() {
-            return Err(decode("`points` twice"));
-        }
-        let mut list = Vec::with_capacity(request.limit.min(1024) as usize);
+    reader.member("points", |reader| {
+        let mut points = Vec::with_capacity(request.limit.min(1024) as usize);
         reader.array(|reader| {
-            list.push(read_point(reader, &request.with_payload)?);
+            points.push(read_point(reader, &request.with_payload)?);
             Ok(())
         })?;
-        points = Some(list);
-        Ok(())
-    })?;
-    points.ok_or_else(|| decode("query answer without `points`"))
+        Ok(points)
+    })
 }
 
 fn read_point(
@@ -188,10 +179,8 @@ fn id_and_payload(
             }
             Ok((id, Value::Object(map).to_string()))
         }
-        Some(PayloadText { text, .. }) if !asked_none => {
-            Ok((ids::from_qdrant(id, &mut Map::new()), text.to_owned()))
-        }
-        _ => Ok((ids::from_qdrant(id, &mut Map::new()), "{}".to_owned())),
+        Some(PayloadText { text, .. }) if !asked_none => Ok((id.into_string(), text.to_owned())),
+        _ => Ok((id.into_string(), "{}".to_owned())),
     }
 }
 

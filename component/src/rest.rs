@@ -234,19 +234,9 @@ pub(crate) fn read_result<'a, R>(
     mut read: impl FnMut(&mut JsonReader<'a>) -> Result<R, Error>,
 ) -> Result<R, Error> {
     let mut reader = JsonReader::new(&response.body);
-    let mut result = None;
-    reader.object(|reader, key| {
-        if key != b"result" {
-            return reader.skip_value();
-        }
-        if result.is_some() {
-            return Err(decode("`result` twice"));
-        }
-        result = Some(read(reader)?);
-        Ok(())
-    })?;
+    let result = reader.member("result", &mut read)?;
     reader.end()?;
-    result.ok_or_else(|| decode("no `result`"))
+    Ok(result)
 }
 
 /// The answer's body as JSON.
