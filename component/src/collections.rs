@@ -9,9 +9,10 @@ use crate::model::{
     SparseVectorParams, UpdateResult, VectorParams,
 };
 use crate::rest::{
-    Qdrant, Retry, check_name, collection_path, decode, percent_encode, update_result,
+    Qdrant, Retry, check_name, collection_path, decode, json_of, percent_encode, take_result,
+    update_result,
 };
-use crate::transport::{Method, Transport};
+use crate::transport::{InFlight, Method, Transport};
 
 impl<T: Transport> Qdrant<T> {
     /// Creates a collection with one unnamed dense vector.
@@ -97,9 +98,19 @@ impl<T: Transport> Qdrant<T> {
     }
 
     pub fn get_collection(&self, name: &str) -> Result<CollectionInfo, Error> {
-        let path = collection_path(name, "")?;
-        let result = self.result(Method::Get, &path, None, Retry::Idempotent)?;
-        decode_info(&result)
+        self.collection_info_of(&self.held(Method::Get, &collection_path(name, "")?, None))
+    }
+
+    /// Begins `GET /collections/{name}`, so the caller can work while it is in flight;
+    /// [`Qdrant::collection_info_of`] reads the answer.
+    pub(crate) fn begin_get_collection(&self, name: &str) -> Result<InFlight, Error> {
+        Ok(self.begin(Method::Get, &collection_path(name, "")?, None))
+    }
+
+    /// The collection's description from the answer to its `GET /collections/{name}`.
+    pub(crate) fn collection_info_of(&self, asked: &InFlight) -> Result<CollectionInfo, Error> {
+        let mut envelope = json_of(&self.complete(asked, Retry::Idempotent)?)?;
+        decode_info(&take_result(&mut envelope)?)
     }
 
     pub fn list_collections(&self) -> Result<Vec<String>, Error> {

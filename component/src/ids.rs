@@ -47,6 +47,14 @@ pub fn to_qdrant(id: &str) -> Result<QdrantId, crate::Error> {
     })
 }
 
+/// `id` itself when it is already the JSON [`to_qdrant`] makes of it: an integer without
+/// leading zeros. Lets a bulk upsert send such ids as given, with nothing built per point.
+pub fn as_json_integer(id: &str) -> Option<&str> {
+    let digits = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    let canonical = digits && (id == "0" || !id.starts_with('0'));
+    (canonical && id.parse::<u64>().is_ok()).then_some(id)
+}
+
 /// Maps a list of ids (see [`to_qdrant`]) to their JSON forms.
 pub fn to_qdrant_list(list: &[String]) -> Result<Vec<Value>, crate::Error> {
     list.iter()
@@ -123,6 +131,38 @@ mod tests {
                 .unwrap()
                 .original
                 .is_some()
+        );
+    }
+
+    #[test]
+    fn an_id_is_its_own_json_only_when_to_qdrant_agrees() {
+        for id in [
+            "0",
+            "7",
+            "42",
+            "18446744073709551615",
+            "18446744073709551616",
+            "007",
+            "00",
+            "+1",
+            "-1",
+            "1.0",
+            "4 2",
+            "",
+            "doc1",
+            "5c56c793-69f3-4fbf-87e6-c4bf54c28c26",
+            // 32 digits: a UUID without hyphens, not an integer.
+            "12345678901234567890123456789012",
+        ] {
+            let own = as_json_integer(id);
+            let mapped = to_qdrant(id).ok().filter(|q| q.original.is_none());
+            let text = mapped.and_then(|q| q.json.as_u64()).map(|n| n.to_string());
+            let same = text.as_deref() == Some(id);
+            assert_eq!(own.is_some(), same, "{id:?}");
+        }
+        assert_eq!(
+            as_json_integer("18446744073709551615"),
+            Some("18446744073709551615")
         );
     }
 

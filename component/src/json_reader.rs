@@ -1,6 +1,8 @@
 //! A small pull reader for JSON answers the component takes apart member by member (query
 //! answers, see [`crate::query`]): it hands out borrowed keys, number text and the raw text
-//! of whole values, and checks the grammar of everything it passes over.
+//! of whole values, and checks everything it passes over as strictly as serde_json parses
+//! a `Value` (grammar, numbers within an f64's range, no lone surrogates). The same check
+//! passes the payloads of an upsert, which are sent as given ([`object_has_key`]).
 //!
 //! Why not serde: a query answer is mostly payload text that passes through unparsed, and
 //! serde's derive, `Value` ids and `RawValue` cost about 6 µs of a search's guest time in
@@ -19,8 +21,8 @@ use std::borrow::Cow;
 
 use crate::Error;
 
-/// Nesting deeper than this is an error (serde_json stops at about the same depth).
-const MAX_DEPTH: u32 = 128;
+/// Nesting deeper than this is an error, as serde_json (and so Qdrant's server) makes it.
+const MAX_DEPTH: u32 = 127;
 
 /// What was wrong, and at which byte.
 type Malformed = (&'static str, usize);
@@ -230,6 +232,21 @@ impl<'a> JsonReader<'a> {
     }
 }
 
+/// Checks that `text` is one JSON object, as strictly as serde_json parses one into a
+/// `Value` once it is placed `outer_levels` deep in another document, but building nothing;
+/// whether it has the top-level key `key`.
+pub(crate) fn object_has_key(text: &[u8], key: &str, outer_levels: u32) -> Result<bool, Error> {
+    let mut reader = JsonReader::new(text);
+    reader.depth = outer_levels.min(MAX_DEPTH);
+    let mut found = false;
+    reader.object(|reader, name| {
+        found |= name == key.as_bytes();
+        reader.skip_value()
+    })?;
+    reader.end()?;
+    Ok(found)
+}
+
 fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = bytes.get(at) {
         at += 1;
@@ -330,19 +347,37 @@ fn string_end(bytes: &[u8], at: usize) -> Result<(usize, bool), Malformed> {
                 escaped = true;
                 at += match bytes.get(at + 1) {
                     Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => 2,
-                    Some(b'u')
-                        if bytes
-                            .get(at + 2..at + 6)
-                            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)) =>
-                    {
-                        6
-                    }
+                    Some(b'u') => unicode_escape_len(bytes, at)?,
                     _ => return Err(("bad escape in a string", at)),
                 };
             }
             Some(_) => return Err(("control character in a string", at)),
             None => return Err(("unterminated string", at)),
         }
+    }
+}
+
+/// The length of the `\\uXXXX` escape at `at`, or of the two that make a surrogate pair;
+/// a lone surrogate is an error, as serde_json makes it (a string cannot hold one).
+fn unicode_escape_len(bytes: &[u8], at: usize) -> Result<usize, Malformed> {
+    let unit = |at: usize| {
+        let hex = bytes.get(at..at + 4)?;
+        // Checked first: `from_str_radix` would also take a sign.
+        if !hex.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    match unit(at + 2) {
+        None => Err(("bad escape in a string", at)),
+        Some(0xD800..=0xDBFF)
+            if bytes.get(at + 6..at + 8) == Some(&b"\\u"[..])
+                && unit(at + 8).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) =>
+        {
+            Ok(12)
+        }
+        Some(0xD800..=0xDFFF) => Err(("lone surrogate in a string", at)),
+        Some(_) => Ok(6),
     }
 }
 
@@ -385,7 +420,8 @@ fn number_end(bytes: &[u8], start: usize) -> Result<usize, Malformed> {
     let bad = ("bad number", start);
     let int_start = start + usize::from(bytes.get(start) == Some(&b'-'));
     let mut at = digits(int_start);
-    if at == int_start || (bytes[int_start] == b'0' && at - int_start > 1) {
+    let int_digits = at - int_start;
+    if int_digits == 0 || (bytes[int_start] == b'0' && int_digits > 1) {
         return Err(bad);
     }
     if bytes.get(at) == Some(&b'.') {
@@ -395,8 +431,12 @@ fn number_end(bytes: &[u8], start: usize) -> Result<usize, Malformed> {
             return Err(bad);
         }
     }
+    // Decimal digits before the point once the exponent is applied: below about 300 the
+    // number is within an f64's range whatever its digits.
+    let mut magnitude = int_digits;
     if matches!(bytes.get(at), Some(b'e' | b'E')) {
         at += 1;
+        let negative = bytes.get(at) == Some(&b'-');
         if matches!(bytes.get(at), Some(b'+' | b'-')) {
             at += 1;
         }
@@ -404,6 +444,21 @@ fn number_end(bytes: &[u8], start: usize) -> Result<usize, Malformed> {
         at = digits(exponent);
         if at == exponent {
             return Err(bad);
+        }
+        if !negative {
+            let exponent = &bytes[exponent..at];
+            magnitude += match std::str::from_utf8(exponent).map(str::parse::<u16>) {
+                Ok(Ok(e)) if exponent.len() <= 4 => usize::from(e),
+                _ => usize::MAX / 2,
+            };
+        }
+    }
+    // serde_json rejects a number beyond an f64's range (Qdrant would reject the request);
+    // near that edge, it decides.
+    if magnitude > 300 {
+        let text = std::str::from_utf8(&bytes[start..at]).expect("ASCII by the grammar");
+        if serde_json::from_str::<f64>(text).is_err() {
+            return Err(("number out of range", start));
         }
     }
     Ok(at)
@@ -448,7 +503,34 @@ mod tests {
             r#"[1 2]"#,
             r#"{"a":1} x"#,
             "",
+            // Surrogates: a pair is one character; either half alone is no string.
+            r#""\ud83d\ude00""#,
+            r#""\uD83D\uDE00 and more text after it""#,
+            r#""\ud83d""#,
+            r#""\ude00""#,
+            r#""\ud83dx""#,
+            r#""\ud83d\u0041""#,
+            r#""\ud83d\n""#,
+            r#""\ud83d\ud83d""#,
+            r#""\u+123""#,
+            // Numbers at the edges of an f64's range.
+            "1e308",
+            "1e309",
+            "-1e309",
+            "1E+400",
+            "1e0400",
+            "1.7976931348623157e308",
+            "1.7976931348623159e308",
+            "0.000001e314",
+            "1e-400",
+            "0e99999",
+            "123456789012345678901234567890",
         ];
+        let long_integers = [300, 308, 309, 400].map(|digits| "9".repeat(digits));
+        let cases = cases
+            .iter()
+            .copied()
+            .chain(long_integers.iter().map(String::as_str));
         for case in cases {
             let ours = skipped(case);
             let serde = serde_json::from_str::<serde_json::Value>(case);
@@ -484,11 +566,38 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_an_error() {
-        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        assert!(skipped(&deep).is_err());
-        let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
-        assert!(skipped(&fine).is_ok());
+    fn nesting_stops_where_serde_json_stops() {
+        let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        for levels in [1, 100, 126, 127, 128, 129, 200] {
+            let text = nested(levels);
+            let serde_ok = serde_json::from_str::<serde_json::Value>(&text).is_ok();
+            assert_eq!(skipped(&text).is_ok(), serde_ok, "{levels} levels");
+        }
+        assert!(skipped(&nested(127)).is_ok());
+        // In an object read member by member, the levels count from the outside.
+        let object = |levels: usize| format!("{{\"k\":{}}}", nested(levels - 1));
+        assert!(object_has_key(object(127).as_bytes(), "k", 0).is_ok());
+        assert!(object_has_key(object(128).as_bytes(), "k", 0).is_err());
+        assert!(object_has_key(object(124).as_bytes(), "k", 3).is_ok());
+        assert!(object_has_key(object(125).as_bytes(), "k", 3).is_err());
+    }
+
+    #[test]
+    fn an_object_is_checked_and_only_its_own_keys_are_found() {
+        let has = |text: &str| object_has_key(text.as_bytes(), "_string_id", 0);
+        assert!(!has(r#"{"inner":{"_string_id":1},"k":"_string_id"}"#).unwrap());
+        assert!(!has(r#"{"list":[{"_string_id":1}]}"#).unwrap());
+        assert!(has(r#" {"a":1, "_string_id" : "x"} "#).unwrap());
+        assert!(has(r#"{"\u005fstring_id":"x"}"#).unwrap());
+        for bad in [
+            r#"{"a":1} {"b":2}"#,
+            "[1]",
+            r#""text""#,
+            "",
+            r#"{"a":1e400}"#,
+        ] {
+            assert!(has(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::model::{
 };
 use crate::rest::{Qdrant, Retry, collection_path, decode, json_of, update_result};
 use crate::transport::{InFlight, Method, Transport};
-use crate::{Error, filter, float_text, ids, vector};
+use crate::{Error, filter, float_text, ids, json_reader, vector};
 
 type JsonObject = Map<String, Value>;
 
@@ -22,10 +22,10 @@ type JsonObject = Map<String, Value>;
 pub const MAX_BODY_BYTES: usize = 30 * 1024 * 1024;
 
 impl<T: Transport> Qdrant<T> {
-    /// Validates every point first (nothing is sent if any is bad), then upserts in requests
-    /// of at most `upsert-batch-size` points and [`MAX_BODY_BYTES`] bytes. When the points
-    /// need several requests, the vector sizes are first checked against the collection, so
-    /// a wrong dimension cannot leave the batch half-written.
+    /// Validates every point first (nothing is written if any is bad), then upserts in
+    /// requests of at most `upsert-batch-size` points and [`MAX_BODY_BYTES`] bytes. When the
+    /// points need several requests, the vector sizes are first checked against the
+    /// collection, so a wrong dimension cannot leave the batch half-written.
     pub fn upsert_points(
         &self,
         collection: &str,
@@ -39,43 +39,66 @@ impl<T: Transport> Qdrant<T> {
             .config
             .upsert_batch_size
             .unwrap_or(DEFAULT_UPSERT_BATCH) as usize;
-        let points = UpsertPoints::prepare(batch)?;
+        // More points than one request takes: the size check's request is begun first, so
+        // where the transport sends begun requests at once, its round trip overlaps
+        // checking the points and writing the first body.
+        let mut size_check = if batch.ids.len() > per_request {
+            Some(self.begin_get_collection(collection)?)
+        } else {
+            None
+        };
+        let points = match UpsertPoints::prepare(batch) {
+            Ok(points) => points,
+            Err(bad) => {
+                if let Some(asked) = size_check.filter(|asked| asked.ticket.is_some()) {
+                    // Already sent: collected so the transport holds nothing for it. The
+                    // input error is the answer. (Without a ticket nothing was sent.)
+                    let _ = self.complete(&asked, Retry::Never);
+                }
+                return Err(bad);
+            }
+        };
         // Each body is written while the previous one is in flight, and sent once that
         // one has been answered: the server sees the bodies one by one, in order.
         let mut bodies = Bodies::new(per_request);
         let mut in_flight = None;
         for i in 0..points.len() {
             if let Some(full) = bodies.push(|out| points.write(i, out)) {
-                self.send_upsert_body(collection, batch, &path, full, &mut in_flight, true)?;
+                let previous = match in_flight.take() {
+                    Some(previous) => Some(previous),
+                    None => {
+                        // The first of several bodies: check the sizes before any is sent.
+                        let asked = match size_check.take() {
+                            Some(asked) => asked,
+                            None => self.begin_get_collection(collection)?,
+                        };
+                        self.check_dimensions(collection, batch, &asked)?;
+                        None
+                    }
+                };
+                in_flight = Some(self.send_upsert_body(&path, full, previous)?);
             }
         }
         if let Some(last) = bodies.finish() {
-            self.send_upsert_body(collection, batch, &path, last, &mut in_flight, false)?;
+            in_flight = Some(self.send_upsert_body(&path, last, in_flight)?);
         }
-        if let Some(previous) = in_flight {
-            self.finish_update(&previous)?;
+        if let Some(last) = in_flight {
+            self.finish_update(&last)?;
         }
         Ok(count)
     }
 
-    /// Waits for the previous body (or, before the first of several, checks the vector
-    /// sizes), then begins sending `body`.
+    /// Waits for the previous body's answer, if there is one, then begins sending `body`.
     fn send_upsert_body(
         &self,
-        collection: &str,
-        batch: &PointBatch,
         path: &str,
         body: Vec<u8>,
-        in_flight: &mut Option<InFlight>,
-        more_follow: bool,
-    ) -> Result<(), Error> {
-        match in_flight.take() {
-            Some(previous) => self.finish_update(&previous)?,
-            None if more_follow => self.check_dimensions(collection, batch)?,
-            None => {}
+        previous: Option<InFlight>,
+    ) -> Result<InFlight, Error> {
+        if let Some(previous) = previous {
+            self.finish_update(&previous)?;
         }
-        *in_flight = Some(self.begin(Method::Put, path, Some(body)));
-        Ok(())
+        Ok(self.begin(Method::Put, path, Some(body)))
     }
 
     fn finish_update(&self, in_flight: &InFlight) -> Result<(), Error> {
@@ -85,8 +108,15 @@ impl<T: Transport> Qdrant<T> {
         Ok(())
     }
 
-    fn check_dimensions(&self, collection: &str, batch: &PointBatch) -> Result<(), Error> {
-        let info = self.get_collection(collection)?;
+    /// Checks the dense columns' names and sizes against the collection described by the
+    /// answer to `asked` (its `GET /collections/{collection}`).
+    fn check_dimensions(
+        &self,
+        collection: &str,
+        batch: &PointBatch,
+        asked: &InFlight,
+    ) -> Result<(), Error> {
+        let info = self.collection_info_of(asked)?;
         for column in &batch.dense {
             let Some(params) = info.vectors.iter().find(|v| v.name == column.name) else {
                 return Err(Error::InvalidInput(format!(
@@ -159,7 +189,10 @@ impl<T: Transport> Qdrant<T> {
     ) -> Result<UpdateResult, Error> {
         let path = self.write_path(collection_path(collection, "/points/payload")?, wait);
         let mut body = selector_json(selector)?;
-        body.insert("payload".into(), Value::Object(user_payload(payload)?));
+        body.insert(
+            "payload".into(),
+            Value::Object(user_payload(payload, "payload")?),
+        );
         if let Some(key) = key {
             if key.trim().is_empty() {
                 return Err(Error::InvalidInput("payload key must not be empty".into()));
@@ -184,7 +217,7 @@ impl<T: Transport> Qdrant<T> {
         payload: &str,
         wait: bool,
     ) -> Result<UpdateResult, Error> {
-        let payload = user_payload(payload)?;
+        let payload = user_payload(payload, "payload")?;
         let path = self.write_path(collection_path(collection, "/points/payload")?, wait);
         let mut last = None;
         for (selected, payload) in keep_string_ids(selector, payload)? {
@@ -212,7 +245,7 @@ impl<T: Transport> Qdrant<T> {
             return Err(Error::InvalidInput("no payload keys to delete".into()));
         }
         if keys.iter().any(|k| k == ids::STRING_ID_KEY) {
-            return Err(reserved_key());
+            return Err(reserved_key("payload keys"));
         }
         let path = self.write_path(collection_path(collection, "/points/payload/delete")?, wait);
         let mut body = selector_json(selector)?;
@@ -298,20 +331,59 @@ impl<T: Transport> Qdrant<T> {
     }
 }
 
-fn reserved_key() -> Error {
+fn reserved_key(what: &str) -> Error {
     Error::InvalidInput(format!(
-        "payload key `{}` is reserved for string point ids",
+        "{what}: key `{}` is reserved for string point ids",
         ids::STRING_ID_KEY
     ))
 }
 
 /// A caller's payload: a JSON object without the reserved string-id key.
-fn user_payload(text: &str) -> Result<Map<String, Value>, Error> {
-    let payload = parse_payload(text, "payload")?;
+fn user_payload(text: &str, what: &str) -> Result<Map<String, Value>, Error> {
+    let payload = parse_payload(text, what)?;
     if payload.contains_key(ids::STRING_ID_KEY) {
-        return Err(reserved_key());
+        return Err(reserved_key(what));
     }
     Ok(payload)
+}
+
+/// How deep an upsert body nests a payload: `{"points":[{"payload":`.
+const PAYLOAD_LEVELS_IN_BODY: u32 = 3;
+
+/// A caller's upsert payload as the text to send, borrowed: one JSON object (white space
+/// around it trimmed; none at all is `{}`) without the reserved string-id key, checked as the server will parse
+/// it inside the body, so a payload that passes cannot fail the request.
+fn checked_payload(text: &str, what: impl Fn() -> String) -> Result<&str, Error> {
+    let check = |text: &str| {
+        json_reader::object_has_key(text.as_bytes(), ids::STRING_ID_KEY, PAYLOAD_LEVELS_IN_BODY)
+    };
+    let mut text = text.trim_ascii();
+    if text.is_empty() {
+        // No payload (checked first: most points of a batch without payloads come here).
+        return Ok("{}");
+    }
+    let mut outcome = check(text);
+    if outcome.is_err() && text.trim().len() != text.len() {
+        // White space other than JSON's around it.
+        text = text.trim();
+        outcome = check(text);
+    }
+    if text.is_empty() {
+        return Ok("{}");
+    }
+    match outcome {
+        Ok(false) => Ok(text),
+        Ok(true) => Err(reserved_key(&what())),
+        // serde_json's message says why; where it takes the text alone, the body's own
+        // levels took the nesting over the server's limit.
+        Err(_) => Err(match parse_payload(text, &what()) {
+            Err(serde) => serde,
+            Ok(_) => Error::InvalidInput(format!(
+                "{} nests too deep for the server once inside the request body",
+                what()
+            )),
+        }),
+    }
 }
 
 /// `{"points": [...]}` or `{"filter": {...}}`.
@@ -483,8 +555,13 @@ struct UpsertPoints<'a> {
     columns: Vec<(&'a str, Column<'a>)>,
     /// A lone unnamed dense vector goes in Qdrant's short form; otherwise a map by name.
     short_form: bool,
-    /// Each point's id and payload, as JSON text.
-    points: Vec<(Vec<u8>, Cow<'a, [u8]>)>,
+    points: Vec<PointText<'a>>,
+}
+
+/// A point's id and payload as JSON text, borrowed from the call where they can be.
+struct PointText<'a> {
+    id: Cow<'a, [u8]>,
+    payload: Cow<'a, [u8]>,
 }
 
 impl<'a> UpsertPoints<'a> {
@@ -533,22 +610,26 @@ impl<'a> UpsertPoints<'a> {
             .iter()
             .enumerate()
             .map(|(i, id)| {
-                let id = ids::to_qdrant(id)?;
-                let text = batch.payloads.get(i).map_or("", |t| t.trim());
+                let (id, original) = match ids::as_json_integer(id) {
+                    Some(text) => (Cow::Borrowed(text.as_bytes()), None),
+                    None => {
+                        let id = ids::to_qdrant(id)?;
+                        (Cow::Owned(json_bytes(&id.json)), id.original)
+                    }
+                };
+                let text = batch.payloads.get(i).map_or("", String::as_str);
                 let what = || format!("payload {i}");
-                let payload = match id.original {
-                    // The caller's text is sent as it is once checked to be an object.
-                    None if text.is_empty() => Cow::Borrowed(&b"{}"[..]),
-                    None if is_json_object(text) => Cow::Borrowed(text.as_bytes()),
-                    // Not an object (an error that says why), or escaped keys.
-                    None => Cow::Owned(json_bytes(&parse_payload(text, &what())?)),
+                let payload = match original {
+                    // The caller's text is sent as it is once checked.
+                    None => Cow::Borrowed(checked_payload(text, what)?.as_bytes()),
                     Some(original) => {
+                        let text = checked_payload(text, what)?;
                         let mut payload = parse_payload(text, &what())?;
                         payload.insert(ids::STRING_ID_KEY.to_owned(), Value::String(original));
                         Cow::Owned(json_bytes(&payload))
                     }
                 };
-                Ok((json_bytes(&id.json), payload))
+                Ok(PointText { id, payload })
             })
             .collect::<Result<_, Error>>()?;
         let prepared = UpsertPoints {
@@ -570,7 +651,7 @@ impl<'a> UpsertPoints<'a> {
     /// size only when the estimate is over).
     fn check_size(&self, i: usize) -> Result<(), Error> {
         let limit = MAX_BODY_BYTES - BODY_START.len() - BODY_END.len();
-        let (id, payload) = &self.points[i];
+        let PointText { id, payload } = &self.points[i];
         let vectors: usize = self
             .columns
             .iter()
@@ -592,7 +673,7 @@ impl<'a> UpsertPoints<'a> {
 
     /// Appends point `i` as JSON.
     fn write(&self, i: usize, out: &mut Vec<u8>) {
-        let (id, payload) = &self.points[i];
+        let PointText { id, payload } = &self.points[i];
         out.extend_from_slice(b"{\"id\":");
         out.extend_from_slice(id);
         if !self.columns.is_empty() {
@@ -720,66 +801,6 @@ impl Bodies {
     }
 }
 
-/// Whether `text` is one JSON object that [`parse_payload`] accepts, checked without
-/// building it.
-fn is_json_object(text: &str) -> bool {
-    use serde::Deserializer;
-    let mut json = serde_json::Deserializer::from_str(text);
-    json.deserialize_map(CheckedJson).is_ok() && json.end().is_ok()
-}
-
-/// Any JSON value, checked as strictly as parsing it into a [`Value`] (numbers in range,
-/// valid strings), but with nothing allocated.
-struct CheckedJson;
-
-impl<'de> serde::Deserialize<'de> for CheckedJson {
-    fn deserialize<D: serde::Deserializer<'de>>(json: D) -> Result<Self, D::Error> {
-        json.deserialize_any(CheckedJson)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for CheckedJson {
-    type Value = CheckedJson;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
-        Ok(self)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
-        Ok(self)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
-        Ok(self)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
-        Ok(self)
-    }
-
-    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
-        Ok(self)
-    }
-
-    fn visit_unit<E>(self) -> Result<Self, E> {
-        Ok(self)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Self, A::Error> {
-        while items.next_element::<CheckedJson>()?.is_some() {}
-        Ok(self)
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<Self, A::Error> {
-        while entries.next_entry::<&str, CheckedJson>()?.is_some() {}
-        Ok(self)
-    }
-}
-
 fn parse_payload(text: &str, what: &str) -> Result<Map<String, Value>, Error> {
     if text.trim().is_empty() {
         return Ok(Map::new());
@@ -797,7 +818,7 @@ fn parse_payload(text: &str, what: &str) -> Result<Map<String, Value>, Error> {
 mod tests {
     use super::*;
     use crate::model::{Config, DenseColumn, SparseColumn};
-    use crate::testing::{OK_UPDATE, Recorder, body_json, client, ok};
+    use crate::testing::{Holding, OK_UPDATE, Recorder, body_json, client, ok};
 
     fn dense(name: &str, dimension: u32, values: &[f32]) -> DenseColumn {
         DenseColumn {
@@ -955,13 +976,17 @@ mod tests {
                 .unwrap(),
             5
         );
-        // The size check, then each body started only once the one before was answered.
+        // The size check begun first (it is in flight while the points are checked and
+        // the first body written), then each body started only once the one before was
+        // answered.
         assert_eq!(
             *rec.events.borrow(),
             [
-                "send", "start", "finish", "start", "finish", "start", "finish"
+                "start", "finish", "start", "finish", "start", "finish", "start", "finish"
             ]
         );
+        assert_eq!(rec.sent.borrow()[0].method, Method::Get);
+        assert_eq!(rec.urls()[0], "http://q/collections/c");
         let ids: Vec<Vec<u64>> = rec.bodies()[1..]
             .iter()
             .map(|b| {
@@ -986,9 +1011,38 @@ mod tests {
         assert!(matches!(got, Err(Error::BadRequest(_))), "{got:?}");
         assert_eq!(
             *rec.events.borrow(),
-            ["send", "start", "finish", "start", "finish"],
+            ["start", "finish", "start", "finish", "start", "finish"],
             "the third body is never sent"
         );
+    }
+
+    #[test]
+    fn bulk_upsert_with_a_bad_point_writes_nothing_and_collects_its_size_check() {
+        let rec = Recorder::default().reply(200, INFO_SIZE_1);
+        let mut points = batch(
+            &["1", "2", "3", "4", "5"],
+            vec![dense("", 1, &[1.0, 2.0, 3.0, 4.0, 5.0])],
+        );
+        points.payloads = ["{}", "{}", "{}", "{}", "[5]"].map(String::from).to_vec();
+        let got = batches_of_two(&rec).upsert_points("c", &points, true);
+        assert!(
+            matches!(&got, Err(Error::InvalidInput(m)) if m.contains("payload 4")),
+            "{got:?}"
+        );
+        assert_eq!(*rec.events.borrow(), ["start", "finish"]);
+        assert_eq!(rec.sent.borrow()[0].method, Method::Get);
+
+        // The size check's own failure does not hide the input error.
+        let rec = Recorder::default().fail(Error::Connection("refused".into()));
+        let got = batches_of_two(&rec).upsert_points("c", &points, true);
+        assert!(matches!(&got, Err(Error::InvalidInput(_))), "{got:?}");
+
+        // A transport that sends begun requests only when asked sends nothing at all.
+        let rec = Recorder::default();
+        let holding = Qdrant::new(batches_of_two(&rec).config.clone(), Holding(&rec)).unwrap();
+        let got = holding.upsert_points("c", &points, true);
+        assert!(matches!(&got, Err(Error::InvalidInput(_))), "{got:?}");
+        assert!(rec.events.borrow().is_empty(), "{:?}", rec.events.borrow());
     }
 
     #[test]
@@ -1038,12 +1092,17 @@ mod tests {
     #[test]
     fn payload_text_is_sent_as_given_once_checked() {
         let rec = Recorder::default().reply(200, OK_UPDATE);
-        let mut points = batch(&["1", "2", "3", "doc"], vec![dense("", 1, &[1.0; 4])]);
+        let mut points = batch(
+            &["1", "2", "3", "doc", "5", "6"],
+            vec![dense("", 1, &[1.0; 6])],
+        );
         points.payloads = vec![
             r#" {"b": [1, {"c": null}], "a": "é \"q\""} "#.into(),
             r#"{"key \"quoted\"": 2}"#.into(),
             "".into(),
             r#"{"n": 4}"#.into(),
+            "\u{a0}{\"m\": 5}\u{2003}".into(),
+            " \n ".into(),
         ];
         client(&rec, None)
             .upsert_points("c", &points, true)
@@ -1063,8 +1122,15 @@ mod tests {
             .map(|p| &p["payload"])
             .collect();
         assert_eq!(payloads[1], &json!({"key \"quoted\"": 2}));
+        assert!(
+            text.contains(r#""payload":{"key \"quoted\"": 2}}"#),
+            "{text}"
+        );
         assert_eq!(payloads[2], &json!({}));
         assert_eq!(payloads[3], &json!({"n": 4, "_string_id": "doc"}));
+        // White space that is not JSON's is trimmed too; white space alone is no payload.
+        assert_eq!(payloads[4], &json!({"m": 5}));
+        assert_eq!(payloads[5], &json!({}));
     }
 
     #[test]
@@ -1101,6 +1167,32 @@ mod tests {
             },
             PointBatch {
                 payloads: vec![r#"{"a":"\q"}"#.into(), "{}".into()],
+                ..good.clone()
+            },
+            PointBatch {
+                payloads: vec![r#"{"a":"\ud800"}"#.into(), "{}".into()],
+                ..good.clone()
+            },
+            // Valid alone, but too deep for the server once inside the body.
+            PointBatch {
+                payloads: vec![
+                    format!("{{\"a\":{}{}}}", "[".repeat(124), "]".repeat(124)),
+                    "{}".into(),
+                ],
+                ..good.clone()
+            },
+            // The key that carries mapped string ids is not the caller's to set.
+            PointBatch {
+                payloads: vec!["{}".into(), r#"{"a":1,"_string_id":"x"}"#.into()],
+                ..good.clone()
+            },
+            PointBatch {
+                payloads: vec![r#"{"\u005fstring_id":"x"}"#.into(), "{}".into()],
+                ..good.clone()
+            },
+            PointBatch {
+                ids: vec!["1".into(), "doc".into()],
+                payloads: vec!["{}".into(), r#"{"_string_id":"x"}"#.into()],
                 ..good.clone()
             },
             PointBatch {

@@ -131,11 +131,15 @@ impl<T: Transport> Qdrant<T> {
         body: Option<Vec<u8>>,
         retry: Retry,
     ) -> Result<HttpResponse, Error> {
-        let in_flight = InFlight {
+        self.complete(&self.held(method, path, body), retry)
+    }
+
+    /// A request not handed to the transport yet: [`Qdrant::complete`] sends it.
+    pub(crate) fn held(&self, method: Method, path: &str, body: Option<Vec<u8>>) -> InFlight {
+        InFlight {
             request: self.request(method, path, body),
             ticket: None,
-        };
-        self.complete(&in_flight, retry)
+        }
     }
 
     /// Hands the request to the transport, which may begin sending it while the caller

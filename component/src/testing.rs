@@ -97,6 +97,24 @@ impl Transport for &Recorder {
     }
 }
 
+/// A transport that only holds begun requests (the trait's default `start`), as the
+/// wasi:http build does: a begun request goes out when its answer is asked for.
+pub struct Holding<'a>(pub &'a Recorder);
+
+impl Transport for Holding<'_> {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, Error> {
+        self.0.send(request)
+    }
+
+    fn sleep(&self, duration: Duration) {
+        self.0.sleep(duration)
+    }
+
+    fn now(&self) -> Duration {
+        self.0.now()
+    }
+}
+
 pub fn client<'a>(rec: &'a Recorder, api_key: Option<&str>) -> Qdrant<&'a Recorder> {
     let config = Config {
         url: "http://qdrant:6333/".into(),

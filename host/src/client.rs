@@ -406,7 +406,7 @@ impl QdrantClient {
         key: Option<&str>,
         wait: bool,
     ) -> Result<types::UpdateResult> {
-        let payload = payload.to_string();
+        let payload = types::json_text(payload);
         call!(
             self,
             call_set_payload(collection, selector, &payload, key, wait)
@@ -421,7 +421,7 @@ impl QdrantClient {
         payload: &Value,
         wait: bool,
     ) -> Result<types::UpdateResult> {
-        let payload = payload.to_string();
+        let payload = types::json_text(payload);
         call!(
             self,
             call_overwrite_payload(collection, selector, &payload, wait)
@@ -599,7 +599,7 @@ fn point_batch(points: &[VectorPoint]) -> Result<types::PointBatch> {
         .iter()
         .map(|p| match &p.payload {
             Value::Null => Ok("{}".to_owned()),
-            Value::Object(_) => Ok(p.payload.to_string()),
+            Value::Object(_) => Ok(types::json_text(&p.payload)),
             _ => Err(Error::InvalidInput(format!(
                 "payload of point `{}` is not a JSON object",
                 p.id

@@ -22,8 +22,9 @@ async fn the_memory_cap_traps_one_call_and_the_client_stays_usable() {
         memory_bytes: 16 << 20,
         ..Limits::default()
     });
-    // 100k points: several times the cap once decoded and encoded as JSON in the guest.
-    let n = 100_000;
+    // 500k points: their vectors alone are the cap's 16 MiB in the guest, before the ids
+    // and the JSON bodies.
+    let n = 500_000;
     let big = PointBatch::new((0..n).map(|i| i.to_string()).collect()).with_dense(
         "",
         8,

@@ -44,6 +44,13 @@ def test_upsert_larger_than_the_cap_is_split_into_calls(qdrant_url: str, collect
     with pytest.raises(errors.InvalidInput):
         client.upsert(collection, list(range(12_000, 24_000)), vectors)
     assert client.count(collection) == 12_000
+    # So is a payload carrying the key that holds string ids.
+    vectors[11_000, 0] = 0.5
+    payloads = [{"n": i} for i in range(12_000)]
+    payloads[11_500] = {"_string_id": "x"}
+    with pytest.raises(errors.InvalidInput, match="_string_id"):
+        client.upsert(collection, list(range(12_000, 24_000)), vectors, payloads)
+    assert client.count(collection) == 12_000
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from . import errors
 from ._component import DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_LIMIT, Instance, pack_vectors
 
 DISTANCES = {"cosine": "Cosine", "dot": "Dot", "euclid": "Euclid", "manhattan": "Manhattan"}
+# The payload key where the component keeps a string id it mapped to a UUID (reserved).
+STRING_ID_KEY = "_string_id"
 
 # ---- value types ----------------------------------------------------------------------
 
@@ -800,6 +802,10 @@ class QdrantClient:
                 p is not None and not isinstance(p, Mapping) for p in payloads
             ):
                 raise errors.InvalidInput("payloads must be mappings (JSON objects)")
+            if payloads is not None and any(p and STRING_ID_KEY in p for p in payloads):
+                raise errors.InvalidInput(
+                    f"payload key `{STRING_ID_KEY}` is reserved for string point ids"
+                )
         written = 0
         # One deadline for the whole upsert, however many calls it takes.
         deadline = time.monotonic() + self._instance.call_timeout
