@@ -357,7 +357,7 @@ fn string_end(bytes: &[u8], at: usize) -> Result<(usize, bool), Malformed> {
     }
 }
 
-/// The length of the `\\uXXXX` escape at `at`, or of the two that make a surrogate pair;
+/// The length of the `\uXXXX` escape at `at`, or of the two that make a surrogate pair;
 /// a lone surrogate is an error, as serde_json makes it (a string cannot hold one).
 fn unicode_escape_len(bytes: &[u8], at: usize) -> Result<usize, Malformed> {
     let unit = |at: usize| {

@@ -351,8 +351,9 @@ fn user_payload(text: &str, what: &str) -> Result<Map<String, Value>, Error> {
 const PAYLOAD_LEVELS_IN_BODY: u32 = 3;
 
 /// A caller's upsert payload as the text to send, borrowed: one JSON object (white space
-/// around it trimmed; none at all is `{}`) without the reserved string-id key, checked as the server will parse
-/// it inside the body, so a payload that passes cannot fail the request.
+/// around it trimmed; none at all is `{}`) without the reserved string-id key, checked as
+/// the server will parse it inside the body, so a payload that passes cannot fail the
+/// request.
 fn checked_payload(text: &str, what: impl Fn() -> String) -> Result<&str, Error> {
     let check = |text: &str| {
         json_reader::object_has_key(text.as_bytes(), ids::STRING_ID_KEY, PAYLOAD_LEVELS_IN_BODY)
