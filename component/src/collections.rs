@@ -9,8 +9,7 @@ use crate::model::{
     SparseVectorParams, UpdateResult, VectorParams,
 };
 use crate::rest::{
-    Qdrant, Retry, check_name, collection_path, decode, json_of, percent_encode, take_result,
-    update_result,
+    Qdrant, Retry, check_name, collection_path, decode, percent_encode, update_result,
 };
 use crate::transport::{InFlight, Method, Transport};
 
@@ -109,8 +108,7 @@ impl<T: Transport> Qdrant<T> {
 
     /// The collection's description from the answer to its `GET /collections/{name}`.
     pub(crate) fn collection_info_of(&self, asked: &InFlight) -> Result<CollectionInfo, Error> {
-        let mut envelope = json_of(&self.complete(asked, Retry::Idempotent)?)?;
-        decode_info(&take_result(&mut envelope)?)
+        decode_info(&self.result_of(asked, Retry::Idempotent)?)
     }
 
     pub fn list_collections(&self) -> Result<Vec<String>, Error> {

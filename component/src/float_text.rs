@@ -114,7 +114,7 @@ fn layout(text: &mut [u8], decimal: Decimal) -> usize {
             count + 1
         } else {
             // 1234e-6 -> 0.001234
-            let at = 1 - scientific as usize;
+            let at = (1 - scientific) as usize;
             put8(text, 0, u64::from_le_bytes(*b"0.000000"));
             text[at] = first;
             put8(text, at + 1, rest);

@@ -71,6 +71,9 @@ impl Guest for Component {
     fn upsert_points(cfg: Config, collection: String, points: PointBatch, wait: bool) -> Wit<u32> {
         with(cfg, |c| c.upsert_points(&collection, &points, wait))
     }
+    fn validate_points(_cfg: Config, points: PointBatch) -> Wit<()> {
+        Ok(crate::points::validate_points(&points)?)
+    }
     fn get_points(
         cfg: Config,
         collection: String,

@@ -21,38 +21,88 @@ pub struct QdrantId {
 }
 
 pub fn to_qdrant(id: &str) -> Result<QdrantId, crate::Error> {
-    if id.is_empty() {
-        return Err(crate::Error::InvalidInput(
-            "point id must not be empty".into(),
-        ));
-    }
-    if id.bytes().all(|b| b.is_ascii_digit())
-        && let Ok(n) = id.parse::<u64>()
-    {
-        return Ok(QdrantId {
+    Ok(match Kind::of(id)? {
+        Kind::Integer(n) => QdrantId {
             json: Value::from(n),
             original: None,
-        });
-    }
-    if let Ok(uuid) = Uuid::try_parse(id) {
-        return Ok(QdrantId {
+        },
+        Kind::Uuid(uuid) => QdrantId {
             json: Value::from(uuid.hyphenated().to_string()),
             original: None,
-        });
-    }
-    let uuid = Uuid::new_v5(&STRING_ID_NAMESPACE, id.as_bytes());
-    Ok(QdrantId {
-        json: Value::from(uuid.hyphenated().to_string()),
-        original: Some(id.to_owned()),
+        },
+        Kind::Mapped(uuid) => QdrantId {
+            json: Value::from(uuid.hyphenated().to_string()),
+            original: Some(id.to_owned()),
+        },
     })
 }
 
-/// `id` itself when it is already the JSON [`to_qdrant`] makes of it: an integer without
-/// leading zeros. Lets a bulk upsert send such ids as given, with nothing built per point.
-pub fn as_json_integer(id: &str) -> Option<&str> {
-    let digits = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
-    let canonical = digits && (id == "0" || !id.starts_with('0'));
-    (canonical && id.parse::<u64>().is_ok()).then_some(id)
+/// A point id as the JSON text [`to_qdrant`] makes of it, plus the original string when it
+/// had to be mapped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdText<'a> {
+    pub json: Cow<'a, str>,
+    pub original: Option<String>,
+}
+
+/// The JSON text of [`to_qdrant`]'s id. An integer written without leading zeros is
+/// already that text and is borrowed, so a bulk upsert builds nothing for such ids.
+pub fn to_json_text(id: &str) -> Result<IdText<'_>, crate::Error> {
+    let quoted = |uuid: Uuid| {
+        let mut text = String::with_capacity(38);
+        text.push('"');
+        text.push_str(uuid.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        text.push('"');
+        Cow::Owned(text)
+    };
+    Ok(match Kind::of(id)? {
+        Kind::Integer(_) if id == "0" || !id.starts_with('0') => IdText {
+            json: Cow::Borrowed(id),
+            original: None,
+        },
+        Kind::Integer(n) => IdText {
+            json: Cow::Owned(itoa::Buffer::new().format(n).to_owned()),
+            original: None,
+        },
+        Kind::Uuid(uuid) => IdText {
+            json: quoted(uuid),
+            original: None,
+        },
+        Kind::Mapped(uuid) => IdText {
+            json: quoted(uuid),
+            original: Some(id.to_owned()),
+        },
+    })
+}
+
+/// What Qdrant makes of an id string: one rule for both of its JSON forms.
+enum Kind {
+    Integer(u64),
+    Uuid(Uuid),
+    /// Neither: the v5 UUID derived from it.
+    Mapped(Uuid),
+}
+
+impl Kind {
+    fn of(id: &str) -> Result<Self, crate::Error> {
+        if id.is_empty() {
+            return Err(crate::Error::InvalidInput(
+                "point id must not be empty".into(),
+            ));
+        }
+        if id.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(n) = id.parse::<u64>()
+        {
+            return Ok(Kind::Integer(n));
+        }
+        if let Ok(uuid) = Uuid::try_parse(id) {
+            return Ok(Kind::Uuid(uuid));
+        }
+        Ok(Kind::Mapped(Uuid::new_v5(
+            &STRING_ID_NAMESPACE,
+            id.as_bytes(),
+        )))
+    }
 }
 
 /// Maps a list of ids (see [`to_qdrant`]) to their JSON forms.
@@ -135,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn an_id_is_its_own_json_only_when_to_qdrant_agrees() {
+    fn json_text_is_to_qdrants_json_and_borrowed_only_when_the_id_is_that_text() {
         for id in [
             "0",
             "7",
@@ -148,22 +198,30 @@ mod tests {
             "-1",
             "1.0",
             "4 2",
-            "",
             "doc1",
             "5c56c793-69f3-4fbf-87e6-c4bf54c28c26",
+            "5C56C793-69F3-4FBF-87E6-C4BF54C28C26",
+            "{5c56c793-69f3-4fbf-87e6-c4bf54c28c26}",
             // 32 digits: a UUID without hyphens, not an integer.
             "12345678901234567890123456789012",
         ] {
-            let own = as_json_integer(id);
-            let mapped = to_qdrant(id).ok().filter(|q| q.original.is_none());
-            let text = mapped.and_then(|q| q.json.as_u64()).map(|n| n.to_string());
-            let same = text.as_deref() == Some(id);
-            assert_eq!(own.is_some(), same, "{id:?}");
+            let text = to_json_text(id).unwrap();
+            let value = to_qdrant(id).unwrap();
+            let read: Value = serde_json::from_str(&text.json).unwrap();
+            assert_eq!(read, value.json, "{id:?}");
+            assert_eq!(text.original, value.original, "{id:?}");
+            let borrowed = matches!(text.json, Cow::Borrowed(_));
+            let written = value.json.to_string();
+            assert_eq!(borrowed, written == id, "{id:?}");
         }
-        assert_eq!(
-            as_json_integer("18446744073709551615"),
-            Some("18446744073709551615")
-        );
+        assert!(matches!(
+            to_json_text("18446744073709551615").unwrap().json,
+            Cow::Borrowed("18446744073709551615")
+        ));
+        assert!(matches!(
+            to_json_text(""),
+            Err(crate::Error::InvalidInput(_))
+        ));
     }
 
     #[test]

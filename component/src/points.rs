@@ -12,7 +12,7 @@ use crate::model::{
     PointsSelector, ScrollPage, ScrollRequest, SparseVector, UpdateResult, VectorData,
     VectorSelector,
 };
-use crate::rest::{Qdrant, Retry, collection_path, decode, json_of, update_result};
+use crate::rest::{Qdrant, Retry, collection_path, decode, update_result};
 use crate::transport::{InFlight, Method, Transport};
 use crate::{Error, filter, float_text, ids, json_reader, vector};
 
@@ -20,6 +20,12 @@ type JsonObject = Map<String, Value>;
 
 /// Qdrant rejects request bodies over 32 MiB by default; stay below with headroom.
 pub const MAX_BODY_BYTES: usize = 30 * 1024 * 1024;
+
+/// Checks `batch` as [`Qdrant::upsert_points`] does before its first request, sending
+/// nothing (the collection's vector sizes are not checked).
+pub fn validate_points(batch: &PointBatch) -> Result<(), Error> {
+    UpsertPoints::prepare(batch).map(drop)
+}
 
 impl<T: Transport> Qdrant<T> {
     /// Validates every point first (nothing is written if any is bad), then upserts in
@@ -102,9 +108,7 @@ impl<T: Transport> Qdrant<T> {
     }
 
     fn finish_update(&self, in_flight: &InFlight) -> Result<(), Error> {
-        let response = self.complete(in_flight, Retry::Idempotent)?;
-        let answer = json_of(&response)?;
-        update_result(answer.get("result").unwrap_or(&Value::Null))?;
+        update_result(&self.result_of(in_flight, Retry::Idempotent)?)?;
         Ok(())
     }
 
@@ -561,7 +565,7 @@ struct UpsertPoints<'a> {
 
 /// A point's id and payload as JSON text, borrowed from the call where they can be.
 struct PointText<'a> {
-    id: Cow<'a, [u8]>,
+    id: Cow<'a, str>,
     payload: Cow<'a, [u8]>,
 }
 
@@ -611,13 +615,7 @@ impl<'a> UpsertPoints<'a> {
             .iter()
             .enumerate()
             .map(|(i, id)| {
-                let (id, original) = match ids::as_json_integer(id) {
-                    Some(text) => (Cow::Borrowed(text.as_bytes()), None),
-                    None => {
-                        let id = ids::to_qdrant(id)?;
-                        (Cow::Owned(json_bytes(&id.json)), id.original)
-                    }
-                };
+                let ids::IdText { json: id, original } = ids::to_json_text(id)?;
                 let text = batch.payloads.get(i).map_or("", String::as_str);
                 let what = || format!("payload {i}");
                 let payload = match original {
@@ -676,7 +674,7 @@ impl<'a> UpsertPoints<'a> {
     fn write(&self, i: usize, out: &mut Vec<u8>) {
         let PointText { id, payload } = &self.points[i];
         out.extend_from_slice(b"{\"id\":");
-        out.extend_from_slice(id);
+        out.extend_from_slice(id.as_bytes());
         if !self.columns.is_empty() {
             out.extend_from_slice(b",\"vector\":");
             if self.short_form {
@@ -1226,7 +1224,10 @@ mod tests {
                 matches!(got, Err(Error::InvalidInput(_))),
                 "{points:?} gave {got:?}"
             );
+            // The check alone finds the same fault.
+            assert_eq!(validate_points(&points).err(), got.err(), "{points:?}");
         }
+        validate_points(&good).unwrap();
         assert!(rec.sent.borrow().is_empty());
     }
 

@@ -123,6 +123,12 @@ impl<T: Transport> Qdrant<T> {
         take_result(&mut envelope)
     }
 
+    /// The `result` of the JSON answer to a begun (or held) request.
+    pub(crate) fn result_of(&self, asked: &InFlight, retry: Retry) -> Result<Value, Error> {
+        let mut envelope = json_of(&self.complete(asked, retry)?)?;
+        take_result(&mut envelope)
+    }
+
     /// Sends with retries and returns a 2xx response; any other status is a typed error.
     pub(crate) fn send(
         &self,

@@ -374,6 +374,14 @@ impl QdrantClient {
         call!(self, call_upsert_points(collection, points, wait))
     }
 
+    /// Checks a batch as `upsert_points` does before its first request (ids, vectors,
+    /// payloads, sizes), sending nothing; the collection's vector sizes are checked only by
+    /// `upsert_points`. For callers that split one upsert into several calls and want bad
+    /// input anywhere to write nothing.
+    pub async fn validate_points(&self, points: &types::PointBatch) -> Result<()> {
+        call!(self, call_validate_points(points))
+    }
+
     /// The points with these ids that exist, in the order asked.
     pub async fn get_points(
         &self,

@@ -444,6 +444,33 @@ async fn a_bulk_upsert_writes_its_requests_in_order() {
 }
 
 #[tokio::test]
+async fn validate_points_refuses_what_upsert_refuses_and_sends_nothing() {
+    let target = target().await;
+    let client = common::client(&target).await;
+    let name = fresh_collection(&client, "validate").await;
+    let mut flat: Vec<f32> = (0..20).flat_map(vector).collect();
+    let payloads: Vec<Value> = (0..20).map(payload).collect();
+    let good = PointBatch::new((0..20).map(id).collect())
+        .with_dense("", DIM as u32, &flat)
+        .with_payloads(&payloads);
+    client.validate_points(&good).await.unwrap();
+    flat[17 * DIM + 2] = f32::INFINITY;
+    let bad = PointBatch::new((0..20).map(id).collect())
+        .with_dense("", DIM as u32, &flat)
+        .with_payloads(&payloads);
+    let refused = client.validate_points(&bad).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::InvalidInput(m) if m.contains("vector 17")),
+        "{refused}"
+    );
+    let upserted = client.upsert_points(&name, &bad, true).await.unwrap_err();
+    assert_eq!(refused.to_string(), upserted.to_string());
+    // Neither wrote anything; a valid batch was only checked, not sent.
+    assert_eq!(client.count(&name, None, true).await.unwrap(), 0);
+    client.delete_collection(&name).await.unwrap();
+}
+
+#[tokio::test]
 async fn named_sparse_and_hybrid_retrieval() {
     let target = target().await;
     let client = client(&target).await;

@@ -44,13 +44,27 @@ def test_upsert_larger_than_the_cap_is_split_into_calls(qdrant_url: str, collect
     with pytest.raises(errors.InvalidInput):
         client.upsert(collection, list(range(12_000, 24_000)), vectors)
     assert client.count(collection) == 12_000
-    # So is a payload carrying the key that holds string ids.
     vectors[11_000, 0] = 0.5
-    payloads = [{"n": i} for i in range(12_000)]
-    payloads[11_500] = {"_string_id": "x"}
-    with pytest.raises(errors.InvalidInput, match="_string_id"):
-        client.upsert(collection, list(range(12_000, 24_000)), vectors, payloads)
-    assert client.count(collection) == 12_000
+    # So is any payload the component would refuse in its own call: the key that holds
+    # string ids, a value JSON cannot carry, nesting too deep for the server, a non-object.
+    deep: dict = {}
+    for _ in range(125):  # 126 levels: JSON, but 129 with the request body's own
+        deep = {"a": deep}
+    for bad, message in [
+        ({"_string_id": "x"}, "_string_id"),
+        ({"n": float("nan")}, "payload"),
+        (deep, "deep"),
+        ([1, 2], "object"),
+    ]:
+        payloads: list = [{"n": i} for i in range(12_000)]
+        payloads[11_500] = bad
+        with pytest.raises(errors.InvalidInput, match=message) as refused:
+            client.upsert(collection, list(range(12_000, 24_000)), vectors, payloads)
+        # The position the component names is made whole by the offset it counts from.
+        text = str(refused.value)
+        start = int(text.rsplit("counted from point ", 1)[1].split()[0])
+        assert f"payload {11_500 - start}" in text
+        assert client.count(collection) == 12_000
 
 
 @pytest.fixture

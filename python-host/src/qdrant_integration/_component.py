@@ -54,6 +54,7 @@ FUNCTIONS = (
     "delete-alias",
     "list-aliases",
     "upsert-points",
+    "validate-points",
     "get-points",
     "delete-points",
     "set-payload",

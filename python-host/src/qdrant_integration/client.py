@@ -23,9 +23,6 @@ from . import errors
 from ._component import DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_LIMIT, Instance, pack_vectors
 
 DISTANCES = {"cosine": "Cosine", "dot": "Dot", "euclid": "Euclid", "manhattan": "Manhattan"}
-# The payload key where the component keeps a string id it mapped to a UUID (reserved).
-STRING_ID_KEY = "_string_id"
-
 # ---- value types ----------------------------------------------------------------------
 
 
@@ -786,31 +783,12 @@ class QdrantClient:
             sparse_columns[str(name)] = column
         if payloads is not None and len(payloads) != count:
             raise errors.InvalidInput(f"{count} points but {len(payloads)} payloads")
-        texts = [] if payloads is None else [json.dumps(p or {}) for p in payloads]
+        texts = [] if payloads is None else [json.dumps({} if p is None else p) for p in payloads]
         id_texts = [str(i) for i in ids]
         chunks = self._upsert_chunks(arrays, sparse_columns, texts, count)
-        if len(chunks) > 1:
-            # Several calls: check what the component would reject before the first one
-            # writes anything (it validates each call's points itself, too).
-            for name, array in arrays.items():
-                if not np.isfinite(array).all():
-                    where = f" in {name!r}" if name else ""
-                    raise errors.InvalidInput(f"vectors{where} contain NaN or infinity")
-            if any(not i for i in id_texts):
-                raise errors.InvalidInput("point ids must not be empty")
-            if payloads is not None and any(
-                p is not None and not isinstance(p, Mapping) for p in payloads
-            ):
-                raise errors.InvalidInput("payloads must be mappings (JSON objects)")
-            if payloads is not None and any(p and STRING_ID_KEY in p for p in payloads):
-                raise errors.InvalidInput(
-                    f"payload key `{STRING_ID_KEY}` is reserved for string point ids"
-                )
-        written = 0
-        # One deadline for the whole upsert, however many calls it takes.
-        deadline = time.monotonic() + self._instance.call_timeout
-        for start, end in chunks:
-            batch = {
+
+        def batch(start: int, end: int) -> dict[str, Any]:
+            return {
                 "ids": id_texts[start:end],
                 "dense": [
                     {
@@ -826,8 +804,29 @@ class QdrantClient:
                 ],
                 "payloads": texts[start:end],
             }
+
+        # One deadline for the whole upsert, however many calls it takes.
+        deadline = time.monotonic() + self._instance.call_timeout
+        if len(chunks) > 1:
+            # Several calls: the component checks every part before the first one writes
+            # anything (each upsert call checks only its own points). Parts are built
+            # twice rather than held, so only one part's packed vectors exist at a time.
+            for start, end in chunks:
+                try:
+                    self._call("validate-points", batch(start, end), deadline=deadline)
+                except errors.InvalidInput as e:
+                    if start == 0:
+                        raise
+                    # The component counts points from the start of the part it was given.
+                    raise errors.InvalidInput(
+                        f"{e} (points counted from point {start} of this upsert)"
+                    ) from None
+        written = 0
+        for start, end in chunks:
             written += int(
-                self._call("upsert-points", collection, batch, bool(wait), deadline=deadline)
+                self._call(
+                    "upsert-points", collection, batch(start, end), bool(wait), deadline=deadline
+                )
             )
         return written
 
