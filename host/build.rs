@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "src/fnv.rs"]
+mod fnv;
+
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest.parent().unwrap().to_path_buf();
@@ -60,7 +63,14 @@ fn build(workspace: &Path, extra: &[&str], target_dir_name: &str, env_name: &str
         status.success(),
         "building the component failed; is the target installed? `rustup target add wasm32-wasip2`"
     );
-    let wasm = target_dir.join("wasm32-wasip2/release/qdrant_component.wasm");
-    assert!(wasm.exists(), "component not found at {}", wasm.display());
-    println!("cargo:rustc-env={env_name}={}", wasm.display());
+    let built = target_dir.join("wasm32-wasip2/release/qdrant_component.wasm");
+    let bytes = std::fs::read(&built)
+        .unwrap_or_else(|e| panic!("component not found at {}: {e}", built.display()));
+    // A copy of our own, so the bytes embedded are the bytes hashed even if another build
+    // rewrites the shared target directory meanwhile.
+    let embedded =
+        PathBuf::from(std::env::var("OUT_DIR").unwrap()).join(format!("{env_name}.wasm"));
+    std::fs::write(&embedded, &bytes).expect("copy the component into OUT_DIR");
+    println!("cargo:rustc-env={env_name}={}", embedded.display());
+    println!("cargo:rustc-env={env_name}_HASH={}", fnv::hex_of(&bytes));
 }

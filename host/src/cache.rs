@@ -10,12 +10,19 @@
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use crate::fnv::Fnv64;
+
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-/// The compiled component and whether it was loaded from the cache.
-pub fn load_or_compile(engine: &Engine, wasm: &[u8]) -> wasmtime::Result<(Component, bool)> {
-    let Some(path) = cache_dir().map(|dir| dir.join(artifact_name(engine, wasm))) else {
+/// The compiled component and whether it was loaded from the cache. `wasm_hash` is the
+/// hash of `wasm` ([`crate::fnv::hex_of`]), taken at build time for the embedded builds.
+pub fn load_or_compile(
+    engine: &Engine,
+    wasm: &[u8],
+    wasm_hash: &str,
+) -> wasmtime::Result<(Component, bool)> {
+    let Some(path) = cache_dir().map(|dir| dir.join(artifact_name(engine, wasm_hash))) else {
         return Ok((Component::from_binary(engine, wasm)?, false));
     };
     if path.exists() {
@@ -45,11 +52,15 @@ pub fn cache_dir() -> Option<PathBuf> {
     }
 }
 
-fn artifact_name(engine: &Engine, wasm: &[u8]) -> String {
-    let mut hasher = Fnv64::default();
-    wasm.hash(&mut hasher);
-    engine.precompile_compatibility_hash().hash(&mut hasher);
-    format!("qdrant-component-{:016x}.cwasm", hasher.finish())
+fn artifact_name(engine: &Engine, wasm_hash: &str) -> String {
+    let mut engine_hash = Fnv64::default();
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
+    format!(
+        "qdrant-component-{wasm_hash}-{:016x}.cwasm",
+        engine_hash.finish()
+    )
 }
 
 /// Writes atomically: a concurrent process sees the whole file or none.
@@ -64,25 +75,4 @@ fn store(component: &Component, path: &Path) -> std::io::Result<()> {
     let temporary = dir.join(format!(".{}.tmp", std::process::id()));
     std::fs::write(&temporary, bytes)?;
     std::fs::rename(&temporary, path)
-}
-
-/// FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
-struct Fnv64(u64);
-
-impl Default for Fnv64 {
-    fn default() -> Self {
-        Fnv64(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv64 {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }

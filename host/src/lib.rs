@@ -9,6 +9,7 @@ mod bindings;
 mod cache;
 mod client;
 mod error;
+mod fnv;
 mod outbound;
 mod runtime;
 mod self_wake;

@@ -32,6 +32,10 @@ use crate::self_wake::repoll_on_self_wake;
 pub const COMPONENT_WASM: &[u8] = include_bytes!(env!("QDRANT_COMPONENT_HOSTED_WASM"));
 /// The component's `retriever` build (requests through `wasi:http/outgoing-handler`).
 pub const COMPONENT_WASI_HTTP_WASM: &[u8] = include_bytes!(env!("QDRANT_COMPONENT_WASM"));
+/// The builds' hashes ([`crate::fnv::hex_of`]), taken by `build.rs` from the very bytes
+/// embedded: the on-disk cache's key, without hashing a megabyte at every process start.
+const COMPONENT_WASM_HASH: &str = env!("QDRANT_COMPONENT_HOSTED_WASM_HASH");
+const COMPONENT_WASI_HTTP_WASM_HASH: &str = env!("QDRANT_COMPONENT_WASM_HASH");
 
 /// How the component's requests leave the sandbox. Both ways reach only the configured
 /// origin, over the same pooled connections; they differ in what crosses the boundary.
@@ -47,10 +51,11 @@ pub enum Outbound {
 }
 
 impl Outbound {
-    fn wasm(self) -> &'static [u8] {
+    /// The build's bytes and their hash.
+    fn wasm(self) -> (&'static [u8], &'static str) {
         match self {
-            Outbound::HostTransport => COMPONENT_WASM,
-            Outbound::WasiHttp => COMPONENT_WASI_HTTP_WASM,
+            Outbound::HostTransport => (COMPONENT_WASM, COMPONENT_WASM_HASH),
+            Outbound::WasiHttp => (COMPONENT_WASI_HTTP_WASM, COMPONENT_WASI_HTTP_WASM_HASH),
         }
     }
 }
@@ -419,8 +424,9 @@ impl Runtime {
         self.builds[outbound as usize]
             .get_or_init(|| {
                 let load = || -> wasmtime::Result<Build> {
+                    let (wasm, wasm_hash) = outbound.wasm();
                     let (component, loaded_from_cache) =
-                        cache::load_or_compile(&self.engine, outbound.wasm())?;
+                        cache::load_or_compile(&self.engine, wasm, wasm_hash)?;
                     let pre = RetrieverPre::new(self.linker.instantiate_pre(&component)?)?;
                     Ok(Build {
                         pre,
@@ -608,10 +614,14 @@ impl Drop for Instances {
 fn engine_config() -> Config {
     let mut pool = PoolingAllocationConfig::default();
     let instances = MAX_CONCURRENT_INSTANCES + MAX_IDLE_INSTANCES as u32;
+    // One fiber stack per store: a store keeps the stack of its last call while idle. Left
+    // at wasmtime's default (1000), setting up the stacks' guard pages was the largest part
+    // of a process's first client.
     pool.total_component_instances(instances)
         .total_core_instances(instances * 8)
         .total_memories(instances * 2)
         .total_tables(instances * 8)
+        .total_stacks(instances)
         .max_memory_size(MAX_MEMORY_BYTES);
     let mut config = Config::new();
     config
@@ -645,6 +655,15 @@ mod tests {
             .map_err(|never| match never {})
             .boxed_unsync();
         http::Request::get(uri).body(body).unwrap()
+    }
+
+    /// The cache key names the bytes that run: a stale hash would load another build.
+    #[test]
+    fn the_embedded_hashes_are_of_the_embedded_bytes() {
+        for outbound in [Outbound::HostTransport, Outbound::WasiHttp] {
+            let (wasm, hash) = outbound.wasm();
+            assert_eq!(crate::fnv::hex_of(wasm), hash, "{outbound:?}");
+        }
     }
 
     #[tokio::test]
