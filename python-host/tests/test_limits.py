@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import socket
 import threading
 import time
@@ -10,8 +11,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from wasmtime import _ffi as ffi
 
-from qdrant_integration import QdrantClient, errors
+from qdrant_integration import QdrantClient, _component, errors
 
 DIM = 384
 
@@ -240,3 +242,29 @@ def test_concurrent_calls_overlap_their_network_waits() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_string_list_with_a_non_string_is_refused_and_the_client_goes_on(
+    client: QdrantClient, collection: str
+) -> None:
+    client.create_collection(collection, 4)
+    client.upsert(collection, [1, 2], np.ones((2, 4)), [{"a": 1, "b": 2}, {"a": 3, "b": 4}])
+    with pytest.raises(errors.InvalidInput, match="keys: expected a string, got 3"):
+        client.delete_payload_keys(collection, ["a", "b", 3], ids=[1])  # type: ignore[list-item]
+    assert client.get_points(collection, [1])[0].payload == {"a": 1, "b": 2}
+    client.delete_payload_keys(collection, ["a", "b"], ids=[1])
+    assert client.get_points(collection, [1])[0].payload == {}
+    assert client.get_points(collection, [2])[0].payload == {"a": 3, "b": 4}
+
+
+def test_string_lists_are_written_into_c_and_a_bad_element_frees_what_was_written() -> None:
+    # The `keys` parameter of delete-payload-keys: a list<string>, lowered by _fastcall.
+    keys = _component.runtime().signatures["delete-payload-keys"].params[3]
+    for good in [[], ["a"], ["ü", "", "x" * 100_000] * 1_000]:
+        slot = ffi.wasmtime_component_val_t()
+        keys.convert_to_c(None, good, ctypes.pointer(slot))
+        assert keys.convert_from_c(slot) == good  # read back, then freed
+    for bad in [[3], ["a", "b", 3], ["a", None]]:
+        slot = ffi.wasmtime_component_val_t()
+        with pytest.raises(TypeError, match="string"):
+            keys.convert_to_c(None, bad, ctypes.pointer(slot))

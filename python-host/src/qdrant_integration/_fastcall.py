@@ -15,6 +15,7 @@ import ctypes
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 from wasmtime import _ffi as ffi
 from wasmtime.component import Record
 from wasmtime.component import _types as t
@@ -54,6 +55,54 @@ def _record_to_c(self: Any, store: Any, val: Any, ptr: Any) -> None:
     ptr.contents.of.record = raw
 
 
+# `wasm_byte_vec_new` again, taking plain addresses and bytes: no ctypes object per call.
+_byte_vec_new_at = ffi.dll["wasm_byte_vec_new"]
+_byte_vec_new_at.restype = None
+_byte_vec_new_at.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+_VAL_SIZE = ctypes.sizeof(ffi.wasmtime_component_val_t)
+_KIND_AT = ffi.wasmtime_component_val_t.kind.offset
+_OF_AT = ffi.wasmtime_component_val_t.of.offset
+_STRING = ffi.WASMTIME_COMPONENT_STRING.value
+_BOOL = ffi.WASMTIME_COMPONENT_BOOL.value
+
+
+def _list_to_c(self: Any, store: Any, val: Any, ptr: Any) -> None:
+    """``ListType.convert_to_c``; a ``list<string>`` (a bulk upsert's ids and payloads)
+    is written straight into the C array, one FFI call per string, instead of building
+    ctypes objects for every element."""
+    if not self._strings:
+        t.ListType.convert_to_c(self, store, val, ptr)
+        return
+    if not isinstance(val, list):
+        raise TypeError("expected list value")
+    count = len(val)
+    raw = ffi.wasmtime_component_vallist_t()
+    ffi.wasmtime_component_vallist_new_uninit(raw, count)
+    base = ctypes.cast(raw.data, ctypes.c_void_p).value or 0
+    layout = np.ctypeslib.as_array((ctypes.c_uint8 * (count * _VAL_SIZE)).from_address(base))
+    kinds = layout[_KIND_AT::_VAL_SIZE]
+    done = 0
+    try:
+        at = base + _OF_AT
+        for text in val:
+            if not isinstance(text, str):
+                raise TypeError("expected string type")
+            data = text.encode("utf-8")
+            _byte_vec_new_at(at, len(data), data)
+            at += _VAL_SIZE
+            done += 1
+    except BaseException:
+        # The strings written so far are freed with the list; the rest hold nothing.
+        kinds[:done] = _STRING
+        kinds[done:] = _BOOL
+        layout[_OF_AT + done * _VAL_SIZE :: _VAL_SIZE] = 0
+        ffi.wasmtime_component_vallist_delete(ctypes.byref(raw))
+        raise
+    kinds[:] = _STRING
+    ptr.contents.kind = ffi.WASMTIME_COMPONENT_LIST
+    ptr.contents.of.list = raw
+
+
 def _record_from_c(self: Any, c: Any) -> Any:
     """``RecordType.convert_from_c`` without re-reading and checking each field name
     (the component's type fixes them)."""
@@ -80,6 +129,8 @@ def _frozen_class(cls: type) -> type:
         if issubclass(cls, t.RecordType):
             overrides["convert_to_c"] = _record_to_c
             overrides["convert_from_c"] = _record_from_c
+        if issubclass(cls, t.ListType):
+            overrides["convert_to_c"] = _list_to_c
         frozen = type(f"Frozen{cls.__name__}", (cls,), overrides)
         _frozen_classes[cls] = frozen
     return frozen
@@ -117,6 +168,7 @@ def freeze(ty: Any) -> Any:
     if isinstance(ty, t.ListType):
         is_bytes = isinstance(ty.element, t.U8)
         ty._is_bytes = lambda: is_bytes
+        ty._strings = isinstance(ty.element, t.String)
     return ty
 
 
