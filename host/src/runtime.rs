@@ -627,6 +627,11 @@ fn engine_config() -> Config {
     config
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
         .epoch_interruption(true);
+    if std::env::var_os("QDRANT_INTEGRATION_PERFMAP").is_some_and(|v| v == "1") {
+        // Opt-in, for `perf`: wasmtime writes /tmp/perf-<pid>.map, which names the
+        // component's compiled functions in samples.
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     config
 }
 
