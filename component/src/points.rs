@@ -615,7 +615,8 @@ impl<'a> UpsertPoints<'a> {
             .iter()
             .enumerate()
             .map(|(i, id)| {
-                let ids::IdText { json: id, original } = ids::to_json_text(id)?;
+                let ids::IdText { json: id, original } =
+                    ids::to_json_text(id).map_err(|e| at_point(e, i))?;
                 let text = batch.payloads.get(i).map_or("", String::as_str);
                 let what = || format!("payload {i}");
                 let payload = match original {
@@ -700,6 +701,14 @@ impl<'a> UpsertPoints<'a> {
 
 fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
     serde_json::to_vec(value).expect("ids, names and payloads always serialize")
+}
+
+/// `error` with the point's position in front, so the caller can find it.
+fn at_point(error: Error, i: usize) -> Error {
+    match error {
+        Error::InvalidInput(m) => Error::InvalidInput(format!("point {i}: {m}")),
+        other => other,
+    }
 }
 
 fn in_column(error: Error, name: &str) -> Error {
@@ -1228,6 +1237,17 @@ mod tests {
             assert_eq!(validate_points(&points).err(), got.err(), "{points:?}");
         }
         validate_points(&good).unwrap();
+        // A bad id names its point, as bad vectors and payloads do.
+        let empty_id = PointBatch {
+            ids: vec!["1".into(), "".into()],
+            ..good.clone()
+        };
+        assert_eq!(
+            validate_points(&empty_id),
+            Err(Error::InvalidInput(
+                "point 1: point id must not be empty".into()
+            ))
+        );
         assert!(rec.sent.borrow().is_empty());
     }
 

@@ -87,9 +87,17 @@ impl std::fmt::Debug for QdrantClient {
     }
 }
 
-/// Instantiates the component, calls one export and flattens both error layers.
+/// Instantiates the component, calls one export and flattens both error layers. Logs the
+/// operation, its collection (`collection = ..`), the time it took, the HTTP requests it
+/// sent (retries included) and the outcome; never the configuration, which holds the api-key.
 macro_rules! call {
-    ($self:ident, $method:ident ( $($arg:expr),* )) => {{
+    ($self:ident, collection = $collection:expr, $method:ident ( $($arg:expr),* )) => {
+        call!(@logged $self, Some::<&str>($collection), $method($($arg),*))
+    };
+    ($self:ident, $method:ident ( $($arg:expr),* )) => {
+        call!(@logged $self, None::<&str>, $method($($arg),*))
+    };
+    (@logged $self:ident, $collection:expr, $method:ident ( $($arg:expr),* )) => {{
         let config = &$self.config;
         let started = std::time::Instant::now();
         let outcome = $self
@@ -97,20 +105,24 @@ macro_rules! call {
             .with_instance(
                 &$self.instances,
                 async |store: &mut Store<HostState>, retriever: &Retriever| {
-                    retriever
+                    let outcome = retriever
                         .qdrant_retriever_client()
-                        .$method(store, config $(, $arg)*)
-                        .await
+                        .$method(&mut *store, config $(, $arg)*)
+                        .await?;
+                    Ok((outcome, store.data_mut().take_requests()))
                 },
             )
-            .await
-            .and_then(|outcome| outcome.map_err(Error::from));
-        // The operation and its outcome, never the configuration (it holds the api-key).
+            .await;
+        let requests = outcome.as_ref().ok().map(|(_, requests)| *requests);
+        let outcome = outcome.and_then(|(outcome, _)| outcome.map_err(Error::from));
         let operation = stringify!($method).trim_start_matches("call_");
+        let collection: Option<&str> = $collection;
         let elapsed_us = started.elapsed().as_micros() as u64;
         match &outcome {
-            Ok(_) => tracing::debug!(operation, elapsed_us, "ok"),
-            Err(e) => tracing::info!(operation, elapsed_us, error = %e, "failed"),
+            Ok(_) => tracing::debug!(operation, collection, elapsed_us, requests, "ok"),
+            Err(e) => {
+                tracing::info!(operation, collection, elapsed_us, requests, error = %e, "failed")
+            }
         }
         outcome
     }};
@@ -254,7 +266,11 @@ impl QdrantClient {
         distance: &str,
     ) -> Result<()> {
         let distance = parse_distance(distance)?;
-        call!(self, call_create_collection(name, vector_size, distance))
+        call!(
+            self,
+            collection = name,
+            call_create_collection(name, vector_size, distance)
+        )
     }
 
     /// Creates a collection with named dense vectors: `(name, size, distance)` each.
@@ -283,7 +299,11 @@ impl QdrantClient {
         name: &str,
         config: &types::CollectionConfig,
     ) -> Result<()> {
-        call!(self, call_create_collection_with(name, config))
+        call!(
+            self,
+            collection = name,
+            call_create_collection_with(name, config)
+        )
     }
 
     /// Changes HNSW or quantization settings.
@@ -292,7 +312,11 @@ impl QdrantClient {
         name: &str,
         update: types::CollectionUpdate,
     ) -> Result<()> {
-        call!(self, call_update_collection(name, update))
+        call!(
+            self,
+            collection = name,
+            call_update_collection(name, update)
+        )
     }
 
     /// Turns on `"scalar"` (int8), `"binary"` or `"product"` (x16) quantization.
@@ -324,16 +348,16 @@ impl QdrantClient {
 
     /// Deletes a collection; deleting one that does not exist is not an error.
     pub async fn delete_collection(&self, name: &str) -> Result<()> {
-        call!(self, call_delete_collection(name)).map(|_existed| ())
+        call!(self, collection = name, call_delete_collection(name)).map(|_existed| ())
     }
 
     pub async fn collection_exists(&self, name: &str) -> Result<bool> {
-        call!(self, call_collection_exists(name))
+        call!(self, collection = name, call_collection_exists(name))
     }
 
     /// Status, point count and configuration.
     pub async fn collection_info(&self, name: &str) -> Result<types::CollectionInfo> {
-        call!(self, call_get_collection(name))
+        call!(self, collection = name, call_get_collection(name))
     }
 
     pub async fn list_collections(&self) -> Result<Vec<String>> {
@@ -341,7 +365,11 @@ impl QdrantClient {
     }
 
     pub async fn create_alias(&self, alias: &str, collection: &str) -> Result<()> {
-        call!(self, call_create_alias(alias, collection))
+        call!(
+            self,
+            collection = collection,
+            call_create_alias(alias, collection)
+        )
     }
 
     pub async fn delete_alias(&self, alias: &str) -> Result<()> {
@@ -371,7 +399,11 @@ impl QdrantClient {
         points: &types::PointBatch,
         wait: bool,
     ) -> Result<u32> {
-        call!(self, call_upsert_points(collection, points, wait))
+        call!(
+            self,
+            collection = collection,
+            call_upsert_points(collection, points, wait)
+        )
     }
 
     /// Checks a batch as `upsert_points` does before its first request (ids, vectors,
@@ -392,6 +424,7 @@ impl QdrantClient {
     ) -> Result<Vec<types::Point>> {
         call!(
             self,
+            collection = collection,
             call_get_points(collection, ids, with_payload, with_vectors)
         )
     }
@@ -402,7 +435,11 @@ impl QdrantClient {
         selector: &types::PointsSelector,
         wait: bool,
     ) -> Result<types::UpdateResult> {
-        call!(self, call_delete_points(collection, selector, wait))
+        call!(
+            self,
+            collection = collection,
+            call_delete_points(collection, selector, wait)
+        )
     }
 
     /// Merges `payload` (a JSON object) into the selected points, at `key` when given.
@@ -417,6 +454,7 @@ impl QdrantClient {
         let payload = types::json_text(payload);
         call!(
             self,
+            collection = collection,
             call_set_payload(collection, selector, &payload, key, wait)
         )
     }
@@ -432,6 +470,7 @@ impl QdrantClient {
         let payload = types::json_text(payload);
         call!(
             self,
+            collection = collection,
             call_overwrite_payload(collection, selector, &payload, wait)
         )
     }
@@ -445,6 +484,7 @@ impl QdrantClient {
     ) -> Result<types::UpdateResult> {
         call!(
             self,
+            collection = collection,
             call_delete_payload_keys(collection, selector, keys, wait)
         )
     }
@@ -455,7 +495,11 @@ impl QdrantClient {
         selector: &types::PointsSelector,
         wait: bool,
     ) -> Result<types::UpdateResult> {
-        call!(self, call_clear_payload(collection, selector, wait))
+        call!(
+            self,
+            collection = collection,
+            call_clear_payload(collection, selector, wait)
+        )
     }
 
     /// Points matching `filter`; `exact: false` allows a faster estimate.
@@ -465,7 +509,11 @@ impl QdrantClient {
         filter: Option<&types::Filter>,
         exact: bool,
     ) -> Result<u64> {
-        call!(self, call_count(collection, filter, exact))
+        call!(
+            self,
+            collection = collection,
+            call_count(collection, filter, exact)
+        )
     }
 
     /// One page of points; pass `next_offset` back as `offset` for the next.
@@ -474,7 +522,11 @@ impl QdrantClient {
         collection: &str,
         request: &types::ScrollRequest,
     ) -> Result<types::ScrollPage> {
-        call!(self, call_scroll(collection, request))
+        call!(
+            self,
+            collection = collection,
+            call_scroll(collection, request)
+        )
     }
 
     // ---- queries ------------------------------------------------------------------------
@@ -509,7 +561,11 @@ impl QdrantClient {
         collection: &str,
         request: &types::QueryRequest,
     ) -> Result<Vec<types::ScoredPoint>> {
-        call!(self, call_query(collection, request))
+        call!(
+            self,
+            collection = collection,
+            call_query(collection, request)
+        )
     }
 
     /// Several queries in one request; one result list per query.
@@ -518,7 +574,11 @@ impl QdrantClient {
         collection: &str,
         requests: &[types::QueryRequest],
     ) -> Result<Vec<Vec<types::ScoredPoint>>> {
-        call!(self, call_query_batch(collection, requests))
+        call!(
+            self,
+            collection = collection,
+            call_query_batch(collection, requests)
+        )
     }
 
     // ---- payload indexes and snapshots --------------------------------------------------
@@ -532,6 +592,7 @@ impl QdrantClient {
     ) -> Result<types::UpdateResult> {
         call!(
             self,
+            collection = collection,
             call_create_payload_index(collection, field, schema, wait)
         )
     }
@@ -542,20 +603,36 @@ impl QdrantClient {
         field: &str,
         wait: bool,
     ) -> Result<types::UpdateResult> {
-        call!(self, call_delete_payload_index(collection, field, wait))
+        call!(
+            self,
+            collection = collection,
+            call_delete_payload_index(collection, field, wait)
+        )
     }
 
     pub async fn create_snapshot(&self, collection: &str) -> Result<types::Snapshot> {
-        call!(self, call_create_snapshot(collection))
+        call!(
+            self,
+            collection = collection,
+            call_create_snapshot(collection)
+        )
     }
 
     pub async fn list_snapshots(&self, collection: &str) -> Result<Vec<types::Snapshot>> {
-        call!(self, call_list_snapshots(collection))
+        call!(
+            self,
+            collection = collection,
+            call_list_snapshots(collection)
+        )
     }
 
     /// `false` when there was no such snapshot.
     pub async fn delete_snapshot(&self, collection: &str, name: &str) -> Result<bool> {
-        call!(self, call_delete_snapshot(collection, name))
+        call!(
+            self,
+            collection = collection,
+            call_delete_snapshot(collection, name)
+        )
     }
 
     /// Restores `collection` from a snapshot: a `file://` or `http(s)://` location the
@@ -569,6 +646,7 @@ impl QdrantClient {
     ) -> Result<()> {
         call!(
             self,
+            collection = collection,
             call_recover_snapshot(collection, snapshot.as_ref(), None)
         )
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -28,7 +28,7 @@ use crate::outbound::ConnectionPool;
 use crate::self_wake::repoll_on_self_wake;
 
 /// The component's `retriever-hosted` build (requests through `http-transport`), built by
-/// `build.rs` and embedded in this binary. The Python package ships the same file.
+/// `build.rs` and embedded in this binary. The Python package ships the same build.
 pub const COMPONENT_WASM: &[u8] = include_bytes!(env!("QDRANT_COMPONENT_HOSTED_WASM"));
 /// The component's `retriever` build (requests through `wasi:http/outgoing-handler`).
 pub const COMPONENT_WASI_HTTP_WASM: &[u8] = include_bytes!(env!("QDRANT_COMPONENT_WASM"));
@@ -117,6 +117,8 @@ impl Origin {
 struct OriginPolicy {
     allowed: Origin,
     pool: Arc<ConnectionPool>,
+    /// Requests sent since [`HostState::take_requests`] (a call's retries included).
+    sent: AtomicU32,
 }
 
 impl OriginPolicy {
@@ -130,6 +132,7 @@ impl OriginPolicy {
             tracing::warn!(uri = %request.uri(), "denied a request outside the allowed origin");
             return Err(HttpError::HttpRequestDenied);
         }
+        self.sent.fetch_add(1, Ordering::Relaxed);
         Ok(Box::pin(self.pool.clone().send(
             self.allowed.clone(),
             request,
@@ -312,7 +315,11 @@ impl HostState {
             // stderr only, so a guest panic message reaches the operator.
             wasi: WasiCtx::builder().inherit_stderr().build(),
             http: WasiHttpCtx::new(),
-            policy: OriginPolicy { allowed, pool },
+            policy: OriginPolicy {
+                allowed,
+                pool,
+                sent: AtomicU32::new(0),
+            },
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(limits.memory_bytes.min(MAX_MEMORY_BYTES))
@@ -322,6 +329,11 @@ impl HostState {
             in_flight: HashMap::new(),
             next_ticket: 0,
         }
+    }
+
+    /// The HTTP requests sent since the last take: what one call cost, retries included.
+    pub fn take_requests(&mut self) -> u32 {
+        std::mem::take(self.policy.sent.get_mut())
     }
 }
 
@@ -614,9 +626,10 @@ impl Drop for Instances {
 fn engine_config() -> Config {
     let mut pool = PoolingAllocationConfig::default();
     let instances = MAX_CONCURRENT_INSTANCES + MAX_IDLE_INSTANCES as u32;
-    // One fiber stack per store: a store keeps the stack of its last call while idle. Left
-    // at wasmtime's default (1000), setting up the stacks' guard pages was the largest part
-    // of a process's first client.
+    // One fiber stack per store: a store keeps the stack of its last call while idle, and
+    // a call runs on one fiber (no component-model-async here, whose concurrent calls
+    // would take more). Left at wasmtime's default (1000), setting up the stacks' guard
+    // pages was the largest part of a process's first client.
     pool.total_component_instances(instances)
         .total_core_instances(instances * 8)
         .total_memories(instances * 2)
@@ -676,6 +689,7 @@ mod tests {
         let mut policy = OriginPolicy {
             allowed: Origin::of_url("http://127.0.0.1:6333").unwrap(),
             pool: Arc::default(),
+            sent: AtomicU32::new(0),
         };
         for uri in [
             "http://127.0.0.1:6334/collections",

@@ -458,6 +458,73 @@ async fn a_bad_jsonl_line_is_named_and_its_batch_not_written() {
     server.shutdown().await;
 }
 
+/// `stderr` without the terminal colours tracing's formatter adds.
+fn plain_stderr(out: &Output) -> String {
+    let text = stderr(out);
+    let mut plain = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find('\u{1b}') {
+        plain.push_str(&rest[..at]);
+        rest = &rest[at..];
+        rest = rest.find('m').map_or("", |end| &rest[end + 1..]);
+    }
+    plain.push_str(rest);
+    plain
+}
+
+/// With `RUST_LOG`, each call logs its operation, collection, duration, HTTP requests and
+/// outcome; the api-key appears nowhere, not even when the server refuses it.
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_name_the_operation_and_never_the_api_key() {
+    let server = EmbeddedServer::start(Options {
+        api_key: Some("s3cret-key".into()),
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let logged = |key: &str, args: &[&str]| {
+        cli()
+            .args(args)
+            .env("QDRANT_URL", server.url())
+            .env("QDRANT_API_KEY", key)
+            .env("RUST_LOG", "qdrant_integration=debug")
+            .output()
+            .unwrap()
+    };
+    // Each run: the key, the command, its exit code, the operation and what its line holds.
+    let runs = [
+        (
+            "s3cret-key",
+            &["collections", "create", "logged", "--size", "2"][..],
+            0,
+            "create_collection_with",
+            &[" ok", "collection=\"logged\"", "requests=1", "elapsed_us="][..],
+        ),
+        (
+            "wrong-key-42",
+            &["collections", "info", "logged"],
+            1,
+            "get_collection",
+            &["failed", "collection=\"logged\"", "requests=1", "error="],
+        ),
+    ];
+    for (key, args, code, operation, fields) in runs {
+        let out = logged(key, args);
+        expect_code(&out, code);
+        let log = plain_stderr(&out);
+        let line = log
+            .lines()
+            .find(|l| l.contains(&format!("operation=\"{operation}\"")))
+            .unwrap_or_else(|| panic!("no {operation} line in {log}"));
+        for field in fields {
+            assert!(line.contains(field), "{field} missing from {line}");
+        }
+        assert!(log.contains("status="), "no HTTP attempt logged in {log}");
+        assert!(!log.contains(key), "the key leaked into {log}");
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn exit_codes_scripts_can_trust() {
     let server = EmbeddedServer::start(Options::default()).await.unwrap();

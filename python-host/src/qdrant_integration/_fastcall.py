@@ -5,13 +5,16 @@ every ``fields`` / ``cases`` / ``element`` / ``payload`` access while converting
 builds new type objects through several FFI calls: about 150 of them for one ``query``.
 Types never change, so :func:`freeze` walks a type tree once and turns those properties
 into plain attributes (on a per-class subclass, so wasmtime-py's own conversion code runs
-unchanged), and :func:`call` is ``Func.__call__`` over the frozen parameter and result
-types. :func:`host_func` does the same for a host-implemented import.
+on them), and :func:`call` is ``Func.__call__`` over the frozen parameter and result
+types. :func:`host_func` does the same for a host-implemented import. Records and
+``list<string>`` get their own lowering (field names encoded once; strings written straight
+into the C array).
 """
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -84,13 +87,17 @@ def _list_to_c(self: Any, store: Any, val: Any, ptr: Any) -> None:
     done = 0
     try:
         at = base + _OF_AT
-        for text in val:
+        # Never more than the `count` slots allocated, even if another thread grows the
+        # list meanwhile (each FFI call releases the GIL).
+        for text in itertools.islice(val, count):
             if not isinstance(text, str):
                 raise TypeError("expected string type")
             data = text.encode("utf-8")
             _byte_vec_new_at(at, len(data), data)
             at += _VAL_SIZE
             done += 1
+        if done != count:
+            raise RuntimeError("the list changed while it was lowered")
     except BaseException:
         # The strings written so far are freed with the list; the rest hold nothing.
         kinds[:done] = _STRING
