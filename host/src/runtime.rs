@@ -618,8 +618,12 @@ impl Instances {
 
 impl Drop for Instances {
     fn drop(&mut self) {
-        let idle = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
-        IDLE_INSTANCES.fetch_sub(idle.len(), Ordering::Relaxed);
+        // The stores go first: their pool slots are free only once they are dropped, and
+        // the count must not admit another idle instance before that.
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let count = idle.len();
+        drop(idle);
+        IDLE_INSTANCES.fetch_sub(count, Ordering::Relaxed);
     }
 }
 
