@@ -53,6 +53,8 @@ pub fn load_or_compile(
 const UNUSED_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 const ARTIFACT_PREFIX: &str = "qdrant-component-";
 const ARTIFACT_SUFFIX: &str = ".cwasm";
+/// An unfinished write is `.<pid>` plus this.
+const TEMPORARY_SUFFIX: &str = ".tmp";
 
 /// Refreshes the modification time of a loaded artifact, so [`prune`] keeps artifacts in
 /// use. Once a day at most: most starts only read the metadata they already have.
@@ -82,7 +84,7 @@ fn prune(kept: &Path, now: SystemTime) {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let ours = (name.starts_with(ARTIFACT_PREFIX) && name.ends_with(ARTIFACT_SUFFIX))
-            || (name.starts_with('.') && name.ends_with(".tmp"));
+            || (name.starts_with('.') && name.ends_with(TEMPORARY_SUFFIX));
         if !ours || entry.path() == kept {
             continue;
         }
@@ -128,7 +130,7 @@ fn store(component: &Component, path: &Path) -> std::io::Result<()> {
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)?;
     let bytes = component.serialize().map_err(std::io::Error::other)?;
-    let temporary = dir.join(format!(".{}.tmp", std::process::id()));
+    let temporary = dir.join(format!(".{}{TEMPORARY_SUFFIX}", std::process::id()));
     std::fs::write(&temporary, bytes)?;
     std::fs::rename(&temporary, path)
 }
