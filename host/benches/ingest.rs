@@ -25,7 +25,7 @@ const HOST_COLLECTION: &str = "bench_ingest_host";
 const NATIVE_COLLECTION: &str = "bench_ingest_native";
 const HOST_BULK: &str = "bench_ingest_host_bulk";
 const NATIVE_BULK: &str = "bench_ingest_native_bulk";
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 /// The native client's request types for `PUT /points`.
 #[derive(serde::Serialize)]
@@ -159,20 +159,36 @@ fn main() {
     });
     let total = |v: &[Duration]| v.iter().sum::<Duration>();
     let pps = |v: &[Duration]| (POINTS * ROUNDS) as f64 / total(v).as_secs_f64();
+    // Other tenants of the machine slow single rounds by more than the difference between
+    // the sides, so the target is judged on the median of the rounds' host/native ratios
+    // (as for the concurrent searchers); the totals are printed beside it.
+    let median_ratio = |host: &[Duration], native: &[Duration]| {
+        let mut ratios: Vec<f64> = host
+            .iter()
+            .zip(native)
+            .map(|(h, n)| n.as_secs_f64() / h.as_secs_f64())
+            .collect();
+        median(&mut ratios)
+    };
     let (host_pps, native_pps) = (pps(&host), pps(&native));
     let (bulk_host_pps, bulk_native_pps) = (pps(&host_bulk), pps(&native_bulk));
-    let (ratio, bulk_ratio) = (host_pps / native_pps, bulk_host_pps / bulk_native_pps);
+    let (ratio, bulk_ratio) = (
+        median_ratio(&host, &native),
+        median_ratio(&host_bulk, &native_bulk),
+    );
     println!("\n== ingest summary ==");
     println!(
-        "  per request, {POINTS} points x {ROUNDS} rounds: host {host_pps:.0} points/s, native {native_pps:.0} points/s (time in upsert calls only)"
+        "  per request, {POINTS} points x {ROUNDS} rounds: host {host_pps:.0} points/s, native {native_pps:.0} points/s, ratio of totals {:.3} (time in upsert calls only)",
+        host_pps / native_pps
     );
     println!(
-        "  bulk, {POINTS} points x {ROUNDS} rounds: host {bulk_host_pps:.0} points/s, native {bulk_native_pps:.0} points/s"
+        "  bulk, {POINTS} points x {ROUNDS} rounds: host {bulk_host_pps:.0} points/s, native {bulk_native_pps:.0} points/s, ratio of totals {:.3}",
+        bulk_host_pps / bulk_native_pps
     );
     println!(
         "{}",
         line(
-            "ingest ratio host/native, one call per request",
+            "ingest ratio per request (median of rounds)",
             ratio,
             ">= 0.95",
             ratio >= 0.95
@@ -181,7 +197,7 @@ fn main() {
     println!(
         "{}",
         line(
-            "ingest ratio host/native, bulk",
+            "ingest ratio bulk (median of rounds)",
             bulk_ratio,
             ">= 0.95",
             bulk_ratio >= 0.95

@@ -264,15 +264,6 @@ fn concurrent(rt: &tokio::runtime::Runtime, setup: &Arc<Setup>) -> Vec<String> {
     // machine drifts by more than the difference between the sides over a run, so the
     // ratio is the median of the pairs' ratios rather than a ratio of medians.
     let mut ratios: Vec<f64> = host.iter().zip(&native).map(|(h, n)| h / n).collect();
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let mid = v.len() / 2;
-        if v.len().is_multiple_of(2) {
-            (v[mid - 1] + v[mid]) / 2.0
-        } else {
-            v[mid]
-        }
-    };
     let ratio = median(&mut ratios);
     let (h, n) = (median(&mut host), median(&mut native));
     vec![

@@ -380,6 +380,17 @@ pub fn line(name: &str, value: f64, target: &str, met: bool) -> String {
     )
 }
 
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    }
+}
+
 /// Times `f` once.
 pub async fn timed<F: std::future::Future>(f: F) -> (Duration, F::Output) {
     let started = Instant::now();
