@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export QDRANT_INTEGRATION_BIN="$PWD/target/release/qdrant-integration"
 cargo test --release --locked --workspace
+# The component's logic once more in the debug profile, whose overflow checks catch
+# arithmetic that would wrap silently in release (about a minute).
+cargo test --locked -p qdrant-component
 .venv/bin/python -m pytest -q python-host/tests
 # Conformance of the embedded engine: schemathesis with Qdrant's OpenAPI spec, qdrant-client.
 .venv/bin/python -m pytest -q tests/conformance
