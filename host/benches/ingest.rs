@@ -9,6 +9,9 @@
 //!   loop over the same 40 requests. Both sides write the next body while the previous one
 //!   is in flight and send it once that one is answered.
 //!
+//! Each way runs 5 rounds; its target is judged on the median of the rounds' host/native
+//! ratios, and the ratio of the summed times is printed beside it.
+//!
 //! `cargo bench -p qdrant-integration --bench ingest`
 
 mod common;
