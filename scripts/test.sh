@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: Rust (unit, integration, CLI, doc) and Python (client and DSPy), against a
-# freshly started embedded engine, or against the Qdrant at QDRANT_URL when it is set.
+# Every test: Rust (unit, integration, CLI, doc), Python (client and DSPy), and the
+# component in wasmtime's CLI, a wac composition and Node, against a freshly started embedded
+# engine, or against the Qdrant at QDRANT_URL when it is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,3 +14,8 @@ cargo test --locked -p qdrant-component
 .venv/bin/python -m pytest -q python-host/tests
 # Conformance of the embedded engine: schemathesis with Qdrant's OpenAPI spec, qdrant-client.
 .venv/bin/python -m pytest -q tests/conformance
+# The other wasm hosts (wasmtime serve and run, wac, Node via jco): the smoke test in all
+# five hosts, then the edge service's errors, `--invoke`, and the shipped TypeScript types.
+SETUP_DONE=1 bash scripts/hosts.sh
+.venv/bin/python -m pytest -q tests/hosts
+node --test node/test/types.test.js

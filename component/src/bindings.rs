@@ -12,7 +12,14 @@ wit_bindgen::generate!({
     ownership: Borrowing { duplicate_if_necessary: true },
 });
 
-#[cfg(all(target_family = "wasm", not(feature = "host-transport")))]
+#[cfg(all(feature = "host-transport", feature = "edge"))]
+compile_error!("`host-transport` and `edge` build different worlds: pick one");
+
+#[cfg(all(
+    target_family = "wasm",
+    not(feature = "host-transport"),
+    not(feature = "edge")
+))]
 wit_bindgen::generate!({
     world: "retriever",
     path: "../wit",
@@ -29,3 +36,24 @@ wit_bindgen::generate!({
 });
 
 pub use qdrant::retriever::types;
+
+#[cfg(all(
+    target_family = "wasm",
+    feature = "edge",
+    not(feature = "host-transport")
+))]
+wit_bindgen::generate!({
+    world: "edge",
+    path: "../wit",
+    additional_derives: [PartialEq],
+    with: {
+        "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
+        "wasi:http/types@0.2.12": wasip2::http::types,
+        "wasi:io/error@0.2.12": wasip2::io::error,
+        "wasi:io/poll@0.2.12": wasip2::io::poll,
+        "wasi:io/streams@0.2.12": wasip2::io::streams,
+        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+        "wasi:cli/environment@0.2.12": wasip2::cli::environment,
+        "wasi:cli/stderr@0.2.12": wasip2::cli::stderr,
+    },
+});

@@ -39,6 +39,25 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// The name of the WIT `error` case, as JSON answers name it.
+    pub fn case(&self) -> &'static str {
+        match self {
+            Error::Connection(_) => "connection",
+            Error::Timeout(_) => "timeout",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound(_) => "not-found",
+            Error::BadRequest(_) => "bad-request",
+            Error::Conflict(_) => "conflict",
+            Error::RateLimited(_) => "rate-limited",
+            Error::Server { .. } => "server",
+            Error::InvalidInput(_) => "invalid-input",
+            Error::Decode(_) => "decode",
+        }
+    }
+}
+
 /// Longest server message kept in an error, so a huge HTML error page stays readable.
 const MAX_MESSAGE_CHARS: usize = 1024;
 

@@ -14,6 +14,9 @@ type ActiveTransport = WasiHttp;
 #[cfg(feature = "host-transport")]
 type ActiveTransport = HostHttp;
 
+#[cfg(feature = "edge")]
+mod incoming;
+
 struct Component;
 export!(Component with_types_in crate::bindings);
 

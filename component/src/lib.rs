@@ -8,6 +8,7 @@
 
 mod bindings;
 pub mod collections;
+pub mod edge;
 pub mod error;
 pub mod filter;
 pub mod float_text;
