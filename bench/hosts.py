@@ -16,7 +16,6 @@ same queries. Prints a Markdown table (medians over --runs).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -26,34 +25,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from python_retrieval import server  # the same server choice as the other bench
 
 ROOT = Path(__file__).resolve().parents[1]
 DIM = 384
 COLLECTION = "bench_hosts"
 WASMTIME = ROOT / ".tools/bin/wasmtime"
+RELEASE = "wasm32-wasip2/release/qdrant_component.wasm"
 ARTIFACTS = {
-    "retriever-hosted (Rust and Python hosts)": "target/component-hosted/wasm32-wasip2/release/qdrant_component.wasm",
-    "retriever (wasi:http; jco, wac)": "target/component/wasm32-wasip2/release/qdrant_component.wasm",
-    "edge (wasmtime serve, Spin, wasmCloud)": "target/component-edge/wasm32-wasip2/release/qdrant_component.wasm",
+    "retriever-hosted (Rust and Python hosts)": f"target/component-hosted/{RELEASE}",
+    "retriever (wasi:http; jco, wac)": f"target/component/{RELEASE}",
+    "edge (wasmtime serve, Spin, wasmCloud)": f"target/component-edge/{RELEASE}",
     "app + retriever, composed by wac": "target/hosts/app.wasm",
     "Node: transpiled core module + JS": "node/retriever",
 }
-
-
-@contextlib.contextmanager
-def server() -> Iterator[str]:
-    url = os.environ.get("QDRANT_URL")
-    if url:
-        yield url
-        return
-    from qdrant_integration import EmbeddedQdrant
-
-    with EmbeddedQdrant() as embedded_url:
-        yield embedded_url
 
 
 def probe_python() -> None:
@@ -196,10 +184,10 @@ def main() -> None:
     rust_first, rust_p50 = results["Rust host (wasmtime 48)"]
     print(f"\n{args.points} points, {args.queries} queries, top 10 with payload, "
           f"medians of {args.runs} runs\n")  # fmt: skip
-    print("| host | first answer | ÷ Rust host | p50 query | ÷ Rust host |\n|---|---|---|---|---|")
+    print("| host | first answer | / Rust host | p50 query | / Rust host |\n|---|---|---|---|---|")
     for name, (first, p50) in results.items():
-        print(f"| {name} | {first:.0f} ms | {first / rust_first:.1f}× | {p50:.2f} ms "
-              f"| {p50 / rust_p50:.2f}× |")  # fmt: skip
+        print(f"| {name} | {first:.0f} ms | {first / rust_first:.1f}x | {p50:.2f} ms "
+              f"| {p50 / rust_p50:.2f}x |")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -15,45 +15,44 @@ wit_bindgen::generate!({
 #[cfg(all(feature = "host-transport", feature = "edge"))]
 compile_error!("`host-transport` and `edge` build different worlds: pick one");
 
+/// A wasi:http world, whose WASI imports are the ones `wstd` already binds through `wasip2`
+/// (those beyond `retriever`'s are listed at the call).
+#[cfg(target_family = "wasm")]
+macro_rules! wasi_http_world {
+    ($world:literal $(, $interface:literal => $module:path)*) => {
+        wit_bindgen::generate!({
+            world: $world,
+            path: "../wit",
+            additional_derives: [PartialEq],
+            with: {
+                "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
+                "wasi:http/types@0.2.12": wasip2::http::types,
+                "wasi:io/error@0.2.12": wasip2::io::error,
+                "wasi:io/poll@0.2.12": wasip2::io::poll,
+                "wasi:io/streams@0.2.12": wasip2::io::streams,
+                "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+                $($interface: $module,)*
+            },
+        });
+    };
+}
+
 #[cfg(all(
     target_family = "wasm",
     not(feature = "host-transport"),
     not(feature = "edge")
 ))]
-wit_bindgen::generate!({
-    world: "retriever",
-    path: "../wit",
-    additional_derives: [PartialEq],
-    // The WASI imports are the ones `wstd` already binds through `wasip2`.
-    with: {
-        "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
-        "wasi:http/types@0.2.12": wasip2::http::types,
-        "wasi:io/error@0.2.12": wasip2::io::error,
-        "wasi:io/poll@0.2.12": wasip2::io::poll,
-        "wasi:io/streams@0.2.12": wasip2::io::streams,
-        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
-    },
-});
-
-pub use qdrant::retriever::types;
+wasi_http_world!("retriever");
 
 #[cfg(all(
     target_family = "wasm",
     feature = "edge",
     not(feature = "host-transport")
 ))]
-wit_bindgen::generate!({
-    world: "edge",
-    path: "../wit",
-    additional_derives: [PartialEq],
-    with: {
-        "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
-        "wasi:http/types@0.2.12": wasip2::http::types,
-        "wasi:io/error@0.2.12": wasip2::io::error,
-        "wasi:io/poll@0.2.12": wasip2::io::poll,
-        "wasi:io/streams@0.2.12": wasip2::io::streams,
-        "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
-        "wasi:cli/environment@0.2.12": wasip2::cli::environment,
-        "wasi:cli/stderr@0.2.12": wasip2::cli::stderr,
-    },
-});
+wasi_http_world!(
+    "edge",
+    "wasi:cli/environment@0.2.12" => wasip2::cli::environment,
+    "wasi:cli/stderr@0.2.12" => wasip2::cli::stderr
+);
+
+pub use qdrant::retriever::types;

@@ -207,7 +207,8 @@ fn check_field(field: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn schema_name(schema: PayloadSchemaType) -> &'static str {
+/// Qdrant's name of a payload index type.
+pub(crate) fn schema_name(schema: PayloadSchemaType) -> &'static str {
     match schema {
         PayloadSchemaType::Keyword => "keyword",
         PayloadSchemaType::Integer => "integer",
@@ -218,6 +219,28 @@ fn schema_name(schema: PayloadSchemaType) -> &'static str {
         PayloadSchemaType::Text => "text",
         PayloadSchemaType::Uuid => "uuid",
     }
+}
+
+const STATUS_NAMES: [(CollectionStatus, &str); 4] = [
+    (CollectionStatus::Green, "green"),
+    (CollectionStatus::Yellow, "yellow"),
+    (CollectionStatus::Grey, "grey"),
+    (CollectionStatus::Red, "red"),
+];
+
+/// Qdrant's name of a collection status.
+pub(crate) fn status_name(status: CollectionStatus) -> &'static str {
+    STATUS_NAMES
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or("red", |(_, name)| name)
+}
+
+fn status_from_name(name: &str) -> Option<CollectionStatus> {
+    STATUS_NAMES
+        .iter()
+        .find(|(_, n)| *n == name)
+        .map(|(s, _)| *s)
 }
 
 fn schema_from_name(name: &str) -> Option<PayloadSchemaType> {
@@ -399,13 +422,11 @@ fn quantization_json(q: &Quantization) -> Result<Value, Error> {
 }
 
 fn decode_info(result: &Value) -> Result<CollectionInfo, Error> {
-    let status = match result.get("status").and_then(Value::as_str) {
-        Some("green") => CollectionStatus::Green,
-        Some("yellow") => CollectionStatus::Yellow,
-        Some("grey") => CollectionStatus::Grey,
-        Some("red") => CollectionStatus::Red,
-        _ => return Err(decode("collection info: unknown status")),
-    };
+    let status = result
+        .get("status")
+        .and_then(Value::as_str)
+        .and_then(status_from_name)
+        .ok_or_else(|| decode("collection info: unknown status"))?;
     let config = result
         .get("config")
         .ok_or_else(|| decode("collection info: no config"))?;

@@ -40,6 +40,24 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
+    /// The case's own text, without the case name that [`fmt::Display`] puts before it.
+    pub fn detail(&self) -> String {
+        match self {
+            Error::Connection(m)
+            | Error::Timeout(m)
+            | Error::Unauthorized(m)
+            | Error::Forbidden(m)
+            | Error::NotFound(m)
+            | Error::BadRequest(m)
+            | Error::Conflict(m)
+            | Error::InvalidInput(m)
+            | Error::Decode(m) => m.clone(),
+            Error::Server { status, message } => format!("status {status}: {message}"),
+            Error::RateLimited(Some(s)) => format!("rate limited: retry after {s} s"),
+            Error::RateLimited(None) => "rate limited".into(),
+        }
+    }
+
     /// The name of the WIT `error` case, as JSON answers name it.
     pub fn case(&self) -> &'static str {
         match self {

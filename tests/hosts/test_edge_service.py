@@ -212,11 +212,14 @@ def test_api_key_reaches_no_answer_and_no_log(edge_factory):
         good = edge_factory(QDRANT_URL=url, QDRANT_API_KEY=secret)
         status, answer, _ = call(good, "GET", "/health", token=None)
         assert status == 200, answer
+        status, answer, _ = call(good, "GET", "/v1/collections/edge_missing", token=None)
+        assert (status, answer["error"]["kind"]) == (404, "not-found"), answer
+        # Qdrant serves `/` without a key; a collection needs it.
         wrong = edge_factory(QDRANT_URL=url, QDRANT_API_KEY="not-" + secret)
-        result = call(wrong, "GET", "/health", token=None)
+        result = call(wrong, "GET", "/v1/collections/edge_missing", token=None)
         error_of(result, 502, "unauthorized")
         assert secret not in json.dumps(result[1])
         for service in (good, wrong):
             log = service.log.read_text()
-            assert "qdrant-retriever: GET /health" in log, log
+            assert "qdrant-retriever: GET /v1/collections/edge_missing" in log, log
             assert secret not in log

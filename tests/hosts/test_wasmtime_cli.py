@@ -34,7 +34,7 @@ def test_retrieval_smoke_composed(qdrant_url):
 def test_composed_app_reports_an_unreachable_server():
     result = run("-S", "http", "--env", "QDRANT_URL=http://127.0.0.1:9", str(need(COMPOSED_APP)))
     assert result.returncode == 1
-    assert "health-check: Connection(" in result.stderr, result.stderr
+    assert "health-check: Error::Connection(" in result.stderr, result.stderr
 
 
 def test_invoke_calls_an_export_directly(qdrant_url):

@@ -69,7 +69,7 @@ pub fn body(failure: &Failure, secret: Option<&str>) -> Vec<u8> {
     let error = crate::error::redact(failure.error.clone(), secret);
     let mut detail = serde_json::Map::new();
     detail.insert("kind".into(), error.case().into());
-    detail.insert("message".into(), error.to_string().into());
+    detail.insert("message".into(), error.detail().into());
     match &error {
         Error::RateLimited(Some(seconds)) => {
             detail.insert("retry_after".into(), (*seconds).into());
@@ -118,10 +118,7 @@ mod tests {
         let body: serde_json::Value =
             serde_json::from_slice(&body(&failure, Some("k3y-secret"))).unwrap();
         assert_eq!(body["error"]["kind"], "connection");
-        assert_eq!(
-            body["error"]["message"],
-            "connection failed: dial [redacted] failed"
-        );
+        assert_eq!(body["error"]["message"], "dial [redacted] failed");
         let limited: serde_json::Value = serde_json::from_slice(&super::body(
             &Failure::of(Error::RateLimited(Some(4))),
             None,

@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
+use crate::collections::{schema_name, status_name};
 use crate::model::{
-    CollectionInfo, CollectionStatus, NamedVector, PackedVectors, ScoredPoint, ServerInfo,
-    VectorData,
+    CollectionInfo, NamedVector, PackedVectors, ScoredPoint, ServerInfo, VectorData,
 };
 use crate::{float_text, vector};
 
@@ -110,12 +110,6 @@ fn write_vector(data: &VectorData, out: &mut Vec<u8>) {
 
 /// The typed part of a collection's description.
 pub fn collection(info: &CollectionInfo) -> Vec<u8> {
-    let status = match info.status {
-        CollectionStatus::Green => "green",
-        CollectionStatus::Yellow => "yellow",
-        CollectionStatus::Grey => "grey",
-        CollectionStatus::Red => "red",
-    };
     let vectors: Vec<Value> = info
         .vectors
         .iter()
@@ -129,10 +123,10 @@ pub fn collection(info: &CollectionInfo) -> Vec<u8> {
     let schema: serde_json::Map<String, Value> = info
         .payload_schema
         .iter()
-        .map(|(field, kind)| (field.clone(), format!("{kind:?}").to_lowercase().into()))
+        .map(|(field, kind)| (field.clone(), schema_name(*kind).into()))
         .collect();
     json!({
-        "status": status,
+        "status": status_name(info.status),
         "points_count": info.points_count,
         "indexed_vectors_count": info.indexed_vectors_count,
         "segments_count": info.segments_count,

@@ -9,6 +9,24 @@ fn settings(extra: &[(&str, &str)]) -> Result<Settings, Error> {
     Settings::from_env(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())))
 }
 
+/// The whole answer to one request.
+fn respond(
+    rec: &Recorder,
+    settings: &Result<Settings, Error>,
+    method: &str,
+    path: &str,
+    authorization: Option<&str>,
+) -> Response {
+    let request = Request {
+        method,
+        path,
+        authorization,
+        body: b"",
+    };
+    handle(settings, &request, rec)
+}
+
+/// Status and JSON answer to a request with `body`.
 fn call(
     rec: &Recorder,
     settings: &Result<Settings, Error>,
@@ -16,16 +34,13 @@ fn call(
     path: &str,
     body: &str,
 ) -> (u16, Value) {
-    let response = handle(
-        settings,
-        &Request {
-            method,
-            path,
-            authorization: None,
-            body: body.as_bytes(),
-        },
-        rec,
-    );
+    let request = Request {
+        method,
+        path,
+        authorization: None,
+        body: body.as_bytes(),
+    };
+    let response = handle(settings, &request, rec);
     let json = serde_json::from_slice(&response.body).expect("every answer is JSON");
     (response.status, json)
 }
@@ -367,16 +382,7 @@ fn qdrant_down_or_slow_is_502_or_504() {
     assert_eq!((status, error_kind(&answer)), (504, "timeout"));
 
     let limited = Recorder::default().reply_with_retry_after(429, "60");
-    let response = handle(
-        &settings(&[]),
-        &Request {
-            method: "GET",
-            path: "/health",
-            authorization: None,
-            body: b"",
-        },
-        &limited,
-    );
+    let response = respond(&limited, &settings(&[]), "GET", "/health", None);
     assert_eq!(response.status, 429);
     assert!(response.headers.contains(&("retry-after", "60".into())));
 }
@@ -425,16 +431,7 @@ fn the_bearer_token_is_required_when_set() {
         Some("Bearer"),
     ] {
         let rec = Recorder::default();
-        let response = handle(
-            &s,
-            &Request {
-                method: "GET",
-                path: "/health",
-                authorization,
-                body: b"",
-            },
-            &rec,
-        );
+        let response = respond(&rec, &s, "GET", "/health", authorization);
         assert_eq!(response.status, 401, "{authorization:?}");
         assert!(
             response
@@ -447,16 +444,7 @@ fn the_bearer_token_is_required_when_set() {
         assert!(rec.sent.borrow().is_empty());
     }
     let rec = Recorder::default().reply(200, r#"{"title":"qdrant","version":"1.18.0"}"#);
-    let response = handle(
-        &s,
-        &Request {
-            method: "GET",
-            path: "/health",
-            authorization: Some("bearer t0ken"),
-            body: b"",
-        },
-        &rec,
-    );
+    let response = respond(&rec, &s, "GET", "/health", Some("bearer t0ken"));
     assert_eq!(response.status, 200);
 }
 
@@ -465,15 +453,12 @@ fn unknown_routes_and_methods() {
     let rec = Recorder::default();
     let (status, answer) = call(&rec, &settings(&[]), "GET", "/v2/anything", "");
     assert_eq!((status, error_kind(&answer)), (404, "not-found"));
-    let response = handle(
-        &settings(&[]),
-        &Request {
-            method: "GET",
-            path: "/v1/collections/docs/query",
-            authorization: None,
-            body: b"",
-        },
+    let response = respond(
         &rec,
+        &settings(&[]),
+        "GET",
+        "/v1/collections/docs/query",
+        None,
     );
     assert_eq!(response.status, 405);
     assert!(response.headers.contains(&("allow", "POST".into())));
