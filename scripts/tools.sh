@@ -24,6 +24,14 @@ install wasmtime wasmtime-cli@48.0.8 --no-default-features \
   --features run,serve,component-model-async,cranelift,parallel-compilation,pooling-allocator
 # Without the registry feature: compositions here plug local files.
 install wac wac-cli@0.12.0 --no-default-features
-if [ ! -d node/node_modules/@bytecodealliance/jco ]; then
+# jco and the WASI shims, as node/package-lock.json pins them (reinstalled when it changes).
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null; then
+  echo "Node.js 20 or newer with npm is needed (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+lock=$(sha256sum node/package-lock.json | cut -d' ' -f1)
+if [ "$(cat node/node_modules/.installed 2>/dev/null)" != "$lock" ]; then
   npm ci --prefix node --no-audit --no-fund --loglevel=error
+  echo "$lock" >node/node_modules/.installed
 fi

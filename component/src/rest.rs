@@ -33,18 +33,9 @@ pub struct Qdrant<T> {
 
 impl<T: Transport> Qdrant<T> {
     pub fn new(config: Config, transport: T) -> Result<Self, Error> {
-        let base_url = config.url.trim().trim_end_matches('/').to_owned();
-        let rest = base_url
-            .strip_prefix("http://")
-            .or_else(|| base_url.strip_prefix("https://"))
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "url `{base_url}` must start with http:// or https://"
-                ))
-            })?;
-        if rest.is_empty() || rest.starts_with('/') {
-            return Err(Error::InvalidInput(format!("url `{base_url}` has no host")));
-        }
+        let base_url = base_url(&config.url).map_err(|problem| {
+            Error::InvalidInput(format!("url `{}` {problem}", config.url.trim()))
+        })?;
         if let Some(retry) = &config.retry
             && retry.max_attempts == 0
         {
@@ -323,6 +314,19 @@ pub(crate) fn update_result(result: &Value) -> Result<UpdateResult, Error> {
     })
 }
 
+/// `url` without white space and trailing slashes, or what is wrong with it.
+pub fn base_url(url: &str) -> Result<String, &'static str> {
+    let base_url = url.trim().trim_end_matches('/');
+    let rest = base_url
+        .strip_prefix("http://")
+        .or_else(|| base_url.strip_prefix("https://"))
+        .ok_or("must start with http:// or https://")?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("has no host");
+    }
+    Ok(base_url.to_owned())
+}
+
 /// A decoding error naming what was expected where.
 pub(crate) fn decode(what: &str) -> Error {
     Error::Decode(format!("unexpected response: {what}"))
@@ -341,6 +345,10 @@ pub(crate) fn check_name(name: &str, what: &str) -> Result<(), Error> {
         return Err(Error::InvalidInput(format!(
             "{what} must be 1 to 255 bytes"
         )));
+    }
+    if name == "." || name == ".." {
+        // A path segment that URL normalisation would remove or climb out of.
+        return Err(Error::InvalidInput(format!("{what} must not be `{name}`")));
     }
     if let Some(c) = name
         .chars()

@@ -3,6 +3,7 @@ retrieval smoke test and the documented error answers (docs/edge.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -206,20 +207,102 @@ def test_unconfigured_service_says_what_is_missing(edge_factory):
     error_of(call(unconfigured, "GET", "/health", token=None), 500, "invalid-input", "QDRANT_URL")
 
 
+def serve_in_background(answer) -> socket.socket:
+    """A loopback server that answers each connection's request head with ``answer(head)``."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+
+    def loop():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    head += chunk
+                connection.sendall(answer(head.decode("latin-1")))
+
+    threading.Thread(target=loop, daemon=True).start()
+    return listener
+
+
 def test_api_key_reaches_no_answer_and_no_log(edge_factory):
+    """A server that echoes the api-key it was sent (as a misbehaving proxy might) in a 401:
+    the caller sees the refusal with the key removed, and the log never holds it."""
     secret = "edge-api-key-5c1d9e"
+
+    def echo_key(head: str) -> bytes:
+        key = next(line for line in head.split("\r\n") if line.lower().startswith("api-key:"))
+        body = f"rejected {key}".encode()
+        return b"HTTP/1.1 401 Unauthorized\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body)
+
+    listener = serve_in_background(echo_key)
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        service = edge_factory(QDRANT_URL=url, QDRANT_API_KEY=secret)
+        status, answer, _ = call(service, "GET", "/v1/collections/docs", token=None)
+        assert (status, answer["error"]["kind"]) == (502, "unauthorized"), answer
+        assert "rejected api-key: [redacted]" in answer["error"]["message"], answer
+        assert secret not in json.dumps(answer)
+        log = service.log.read_text()
+        assert "qdrant-retriever: GET /v1/collections/docs 502" in log, log
+        assert secret not in log
+    finally:
+        listener.close()
+
+
+def test_the_engine_accepts_the_services_api_key(edge_factory):
+    secret = "edge-api-key-81f0aa"
     with EmbeddedQdrant(api_key=secret) as url:
         good = edge_factory(QDRANT_URL=url, QDRANT_API_KEY=secret)
-        status, answer, _ = call(good, "GET", "/health", token=None)
-        assert status == 200, answer
         status, answer, _ = call(good, "GET", "/v1/collections/edge_missing", token=None)
         assert (status, answer["error"]["kind"]) == (404, "not-found"), answer
         # Qdrant serves `/` without a key; a collection needs it.
         wrong = edge_factory(QDRANT_URL=url, QDRANT_API_KEY="not-" + secret)
         result = call(wrong, "GET", "/v1/collections/edge_missing", token=None)
         error_of(result, 502, "unauthorized")
-        assert secret not in json.dumps(result[1])
-        for service in (good, wrong):
-            log = service.log.read_text()
-            assert "qdrant-retriever: GET /v1/collections/edge_missing" in log, log
-            assert secret not in log
+
+
+def exchange(edge, head: bytes, chunks=()) -> tuple[bytes, dict]:
+    """Sends a raw request (head, then body chunks until the server answers) and returns the
+    status line and JSON answer."""
+    port = int(edge.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(head)
+        with contextlib.suppress(OSError):  # the server may answer and close mid-body
+            for chunk in chunks:
+                connection.sendall(chunk)
+        answer = b""
+        while not answer.rstrip().endswith(b"}"):
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    if b"chunked" in head.lower():
+        body = body.split(b"\r\n", 1)[1]
+    return head.split(b"\r\n", 1)[0], json.loads(body[: body.rindex(b"}") + 1])
+
+
+def test_a_body_over_32_mib_is_refused(edge):
+    request = b"POST /v1/collections/edge_errors/query HTTP/1.1\r\nhost: x\r\n"
+    bearer = b"authorization: Bearer " + TOKEN.encode() + b"\r\n"
+    # By its content-length, before a byte is read (none is sent).
+    status, answer = exchange(edge, request + bearer + b"content-length: 40000000\r\n\r\n")
+    assert (status, answer["error"]["kind"]) == (b"HTTP/1.1 413 Payload Too Large", "invalid-input")
+    # Without a token, the same request is refused for that first.
+    status, answer = exchange(edge, request + b"content-length: 40000000\r\n\r\n")
+    assert (status, answer["error"]["kind"]) == (b"HTTP/1.1 401 Unauthorized", "unauthorized")
+    # Chunked, with no length declared: once 32 MiB have arrived.
+    mib = b" " * (1 << 20)
+    chunks = [b"100000\r\n" + mib + b"\r\n"] * 40
+    status, answer = exchange(
+        edge, request + bearer + b"transfer-encoding: chunked\r\n\r\n", chunks
+    )
+    assert (status, answer["error"]["kind"]) == (b"HTTP/1.1 413 Payload Too Large", "invalid-input")

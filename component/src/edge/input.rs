@@ -70,7 +70,7 @@ pub fn query(body: &Value, what: &str) -> Result<QueryRequest, Error> {
             "hnsw_ef",
         ],
     )?;
-    let nearest = match (fields.get("vector"), fields.get("point_id")) {
+    let nearest = match (member(fields, "vector"), member(fields, "point_id")) {
         (Some(vector), None) => match vector_data(vector, "`vector`")? {
             VectorData::Dense(packed) => QueryVector::Dense(packed),
             VectorData::Sparse(sparse) => QueryVector::Sparse(sparse),
@@ -192,7 +192,7 @@ pub fn points(body: &Value) -> Result<(PointBatch, bool), Error> {
 pub fn points_selector(body: &Value) -> Result<(PointsSelector, bool), Error> {
     let fields = object(body, "the deletion", &["ids", "filter", "wait"])?;
     let wait = optional(fields, "wait", Value::as_bool, "true or false")?.unwrap_or(true);
-    let selector = match (fields.get("ids"), fields.get("filter")) {
+    let selector = match (member(fields, "ids"), member(fields, "filter")) {
         (Some(ids), None) => PointsSelector::Ids(
             ids.as_array()
                 .ok_or_else(|| invalid("`ids` must be an array of point ids"))?
@@ -201,9 +201,7 @@ pub fn points_selector(body: &Value) -> Result<(PointsSelector, bool), Error> {
                 .map(|(i, id)| point_id(id, &format!("`ids[{i}]`")))
                 .collect::<Result<_, _>>()?,
         ),
-        (None, Some(_)) => {
-            PointsSelector::Filter(filter(fields.get("filter"))?.expect("a filter was given"))
-        }
+        (None, Some(given)) => PointsSelector::Filter(filter_of(given)?),
         _ => {
             return Err(invalid(
                 "the deletion needs exactly one of `ids` and `filter`",
@@ -367,10 +365,13 @@ fn point_id(value: &Value, what: &str) -> Result<String, Error> {
 }
 
 fn filter(value: Option<&Value>) -> Result<Option<Filter>, Error> {
+    value.filter(|v| !v.is_null()).map(filter_of).transpose()
+}
+
+fn filter_of(value: &Value) -> Result<Filter, Error> {
     match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(filter @ Value::Object(_)) => Ok(Some(Filter::Json(filter.to_string()))),
-        Some(_) => Err(invalid("`filter` must be a Qdrant filter object")),
+        Value::Object(_) => Ok(Filter::Json(value.to_string())),
+        _ => Err(invalid("`filter` must be a Qdrant filter object")),
     }
 }
 
@@ -388,6 +389,11 @@ fn payload_selector(value: Option<&Value>) -> Result<PayloadSelector, Error> {
             "`with_payload` must be true, false or an array of keys",
         )),
     }
+}
+
+/// A member, `None` when absent or null (JSON's two ways of leaving a field out).
+fn member<'a>(fields: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    fields.get(name).filter(|v| !v.is_null())
 }
 
 /// A member read with `read`, `None` when absent or null.

@@ -56,6 +56,12 @@ impl Settings {
         for (name, value) in vars {
             let value = value.trim().to_owned();
             if value.is_empty() {
+                if name == "RETRIEVER_TOKEN" {
+                    // Likely a secret that did not arrive: never read as "no token needed".
+                    return Err(misconfigured(
+                        "RETRIEVER_TOKEN is set but empty; unset it to serve without a token",
+                    ));
+                }
                 continue;
             }
             match name.as_str() {
@@ -80,9 +86,13 @@ impl Settings {
                 _ => {}
             }
         }
-        settings.config.url = url.ok_or_else(|| {
+        let url = url.ok_or_else(|| {
             misconfigured("QDRANT_URL is not set (the Qdrant REST URL, e.g. http://qdrant:6333)")
         })?;
+        // Checked here so a bad URL is the service's 500, and without its text, which may
+        // carry credentials.
+        settings.config.url = crate::rest::base_url(&url)
+            .map_err(|problem| misconfigured(&format!("QDRANT_URL {problem}")))?;
         Ok(settings)
     }
 }
@@ -111,6 +121,28 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
+/// The answer to a request refused on its head alone: the service is misconfigured, or
+/// the caller lacks the token. The wasm side asks before reading a body, so a caller
+/// without the token cannot make the service read one.
+pub fn refuse_early(
+    settings: &Result<Settings, Error>,
+    authorization: Option<&str>,
+) -> Option<Response> {
+    admitted(settings, authorization).err()
+}
+
+/// The settings, if the service is configured and the caller authorized.
+fn admitted<'s>(
+    settings: &'s Result<Settings, Error>,
+    authorization: Option<&str>,
+) -> Result<&'s Settings, Response> {
+    let settings = settings
+        .as_ref()
+        .map_err(|e| failure(&Failure::with_status(500, e.clone()), None))?;
+    authorize(settings, authorization).map_err(|f| failure(&f, None))?;
+    Ok(settings)
+}
+
 /// Answers `request`, calling Qdrant through `transport`. Never panics on input: every
 /// failure is a JSON error with a status (see [`errors`]).
 pub fn handle<T: Transport>(
@@ -118,9 +150,9 @@ pub fn handle<T: Transport>(
     request: &Request<'_>,
     transport: T,
 ) -> Response {
-    let settings = match settings {
+    let settings = match admitted(settings, request.authorization) {
         Ok(settings) => settings,
-        Err(error) => return failure(&Failure::with_status(500, error.clone()), None),
+        Err(refusal) => return refusal,
     };
     let secret = settings.config.api_key.as_deref();
     match route(settings, request, transport) {
@@ -172,7 +204,6 @@ fn route<T: Transport>(
     request: &Request<'_>,
     transport: T,
 ) -> Result<Vec<u8>, Failure> {
-    authorize(settings, request.authorization)?;
     let path = request.path.strip_suffix('/').unwrap_or(request.path);
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
     let method = request.method;

@@ -314,6 +314,19 @@ fn bad_input_is_a_400_naming_the_problem_and_sends_nothing() {
         ),
         ("GET", "/v1/collections/a%2/query", "", "percent-encoded"),
         ("GET", "/v1/collections/a%3Fb", "", "must not contain '?'"),
+        ("GET", "/v1/collections/%2E%2E", "", "must not be `..`"),
+        (
+            "POST",
+            "/v1/collections/docs/points/delete",
+            r#"{"filter": null}"#,
+            "exactly one of",
+        ),
+        (
+            "POST",
+            "/v1/collections/docs/points/delete",
+            r#"{"filter": [1]}"#,
+            "filter object",
+        ),
     ];
     for (method, path, body, fragment) in cases {
         let rec = Recorder::default();
@@ -494,9 +507,60 @@ fn collection_lifecycle_and_count() {
 }
 
 #[test]
-fn too_large_is_a_413() {
-    let response = too_large();
-    assert_eq!(response.status, 413);
-    let answer: Value = serde_json::from_slice(&response.body).unwrap();
-    assert_eq!(error_kind(&answer), "invalid-input");
+fn null_members_count_as_left_out() {
+    let rec = Recorder::default().reply(200, crate::testing::OK_UPDATE);
+    let body = r#"{"ids": [1, "doc-2"], "filter": null, "wait": null}"#;
+    let (status, answer) = call(
+        &rec,
+        &settings(&[]),
+        "POST",
+        "/v1/collections/docs/points/delete",
+        body,
+    );
+    assert_eq!((status, answer), (200, json!({"completed": true})));
+    assert_eq!(rec.bodies()[0]["points"][0], 1);
+}
+
+#[test]
+fn a_bad_url_or_an_empty_token_is_the_services_500_and_echoes_nothing() {
+    for (name, value, fragment) in [
+        (
+            "QDRANT_URL",
+            "user:pw@qdrant:6333",
+            "QDRANT_URL must start with http",
+        ),
+        (
+            "QDRANT_URL",
+            "http:///collections",
+            "QDRANT_URL has no host",
+        ),
+        ("RETRIEVER_TOKEN", "  ", "RETRIEVER_TOKEN is set but empty"),
+    ] {
+        let mut vars = vec![("QDRANT_URL".to_string(), "http://qdrant:6333".to_string())];
+        vars.retain(|(n, _)| n != name);
+        vars.push((name.to_string(), value.to_string()));
+        let rec = Recorder::default();
+        let (status, answer) = call(&rec, &Settings::from_env(vars), "GET", "/health", "");
+        assert_eq!(
+            (status, error_kind(&answer)),
+            (500, "invalid-input"),
+            "{value}"
+        );
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(fragment), "{message}");
+        assert!(!message.contains("pw@"), "{message}");
+        assert!(rec.sent.borrow().is_empty());
+    }
+}
+
+#[test]
+fn refuse_early_answers_only_refusals() {
+    let s = settings(&[("RETRIEVER_TOKEN", "t0ken")]);
+    assert!(refuse_early(&s, Some("Bearer t0ken")).is_none());
+    assert_eq!(refuse_early(&s, None).map(|r| r.status), Some(401));
+    assert_eq!(
+        refuse_early(&Settings::from_env(Vec::new()), None).map(|r| r.status),
+        Some(500)
+    );
+    assert!(refuse_early(&settings(&[]), None).is_none());
 }

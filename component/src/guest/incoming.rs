@@ -22,19 +22,22 @@ impl Guest for Component {
             .split_once('?')
             .map_or(path_and_query.as_str(), |(path, _)| path);
         let authorization = header(&request, "authorization");
-        let response = match read_body(&request) {
-            Ok(body) => {
-                // Read per request: an edge runtime may give each request a fresh instance.
-                let settings = Settings::from_env(wasip2::cli::environment::get_environment());
-                let request = edge::Request {
-                    method: &method,
-                    path,
-                    authorization: authorization.as_deref(),
-                    body: &body,
-                };
-                edge::handle(&settings, &request, WasiHttp)
-            }
-            Err(refusal) => refusal,
+        // Read per request: an edge runtime may give each request a fresh instance.
+        let settings = Settings::from_env(wasip2::cli::environment::get_environment());
+        let response = match edge::refuse_early(&settings, authorization.as_deref()) {
+            Some(refusal) => refusal,
+            None => match read_body(&request) {
+                Ok(body) => {
+                    let request = edge::Request {
+                        method: &method,
+                        path,
+                        authorization: authorization.as_deref(),
+                        body: &body,
+                    };
+                    edge::handle(&settings, &request, WasiHttp)
+                }
+                Err(refusal) => refusal,
+            },
         };
         let elapsed = now().saturating_sub(started);
         // Not `eprintln!`, which panics (traps) when stderr is gone.
@@ -92,7 +95,8 @@ fn read_body(request: &IncomingRequest) -> Result<Vec<u8>, edge::Response> {
     let Ok(stream) = body.stream() else {
         return Err(unreadable("no stream"));
     };
-    let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    // Grown as bytes arrive: a declared length alone reserves no more than this.
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(64 * 1024) as usize);
     loop {
         match stream.blocking_read(64 * 1024) {
             Ok(chunk) => {
