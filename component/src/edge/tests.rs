@@ -45,6 +45,11 @@ fn call(
     (response.status, json)
 }
 
+/// [`call`] with the settings of a plain service (no token, no allow-list).
+fn ask(rec: &Recorder, method: &str, path: &str, body: &str) -> (u16, Value) {
+    call(rec, &settings(&[]), method, path, body)
+}
+
 fn error_kind(answer: &Value) -> &str {
     answer["error"]["kind"].as_str().expect("an error body")
 }
@@ -85,7 +90,7 @@ fn without_a_url_every_request_is_a_500_that_says_so() {
 #[test]
 fn health_reports_qdrant_version() {
     let rec = Recorder::default().reply(200, r#"{"title":"qdrant","version":"1.18.0"}"#);
-    let (status, answer) = call(&rec, &settings(&[]), "GET", "/health", "");
+    let (status, answer) = ask(&rec, "GET", "/health", "");
     assert_eq!(status, 200);
     assert_eq!(
         answer,
@@ -103,13 +108,7 @@ fn query_sends_one_qdrant_query_and_answers_ids_scores_payloads() {
     let rec = Recorder::default().reply(200, &ok(hits));
     let body = r#"{"vector": [0.5, 0.25], "limit": 2, "score_threshold": 0.1,
                    "filter": {"must": [{"key": "group", "match": {"value": "a"}}]}}"#;
-    let (status, answer) = call(
-        &rec,
-        &settings(&[]),
-        "POST",
-        "/v1/collections/docs/query",
-        body,
-    );
+    let (status, answer) = ask(&rec, "POST", "/v1/collections/docs/query", body);
     assert_eq!(status, 200, "{answer}");
     assert_eq!(
         answer,
@@ -133,13 +132,7 @@ fn batch_answers_one_list_per_query() {
         &ok(json!([{"points": [{"id": 1, "score": 1.0}]}, {"points": []}])),
     );
     let body = r#"{"queries": [{"vector": [1, 0]}, {"point_id": 3, "limit": 1}]}"#;
-    let (status, answer) = call(
-        &rec,
-        &settings(&[]),
-        "POST",
-        "/v1/collections/docs/query/batch",
-        body,
-    );
+    let (status, answer) = ask(&rec, "POST", "/v1/collections/docs/query/batch", body);
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["results"][0]["points"][0]["id"], 1);
     assert_eq!(answer["results"][1]["points"], json!([]));
@@ -153,13 +146,7 @@ fn upsert_sends_every_point_with_its_payload() {
         {"id": 1, "vector": [0.5, 1], "payload": {"n": 1}},
         {"id": "doc-2", "vector": [0.25, 2]}
     ]}"#;
-    let (status, answer) = call(
-        &rec,
-        &settings(&[]),
-        "PUT",
-        "/v1/collections/docs/points",
-        body,
-    );
+    let (status, answer) = ask(&rec, "PUT", "/v1/collections/docs/points", body);
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer, json!({"upserted": 2}));
     let points = &rec.bodies()[0]["points"];
@@ -178,13 +165,7 @@ fn upsert_with_named_and_sparse_vectors() {
     let body = r#"{"wait": false, "points": [
         {"id": 1, "vector": {"text": [1, 2], "bm25": {"indices": [3], "values": [0.5]}}}
     ]}"#;
-    let (status, answer) = call(
-        &rec,
-        &settings(&[]),
-        "PUT",
-        "/v1/collections/docs/points",
-        body,
-    );
+    let (status, answer) = ask(&rec, "PUT", "/v1/collections/docs/points", body);
     assert_eq!(status, 200, "{answer}");
     let point = &rec.bodies()[0]["points"][0];
     assert_eq!(point["vector"]["text"], json!([1.0, 2.0]));
@@ -330,7 +311,7 @@ fn bad_input_is_a_400_naming_the_problem_and_sends_nothing() {
     ];
     for (method, path, body, fragment) in cases {
         let rec = Recorder::default();
-        let (status, answer) = call(&rec, &settings(&[]), method, path, body);
+        let (status, answer) = ask(&rec, method, path, body);
         assert_eq!(status, 400, "{method} {path} {body}: {answer}");
         assert_eq!(error_kind(&answer), "invalid-input", "{body}");
         let message = answer["error"]["message"].as_str().unwrap();
@@ -345,7 +326,7 @@ fn qdrant_refusals_keep_their_case_and_status() {
         404,
         r#"{"status":{"error":"Not found: Collection `nope` doesn't exist!"},"time":0}"#,
     );
-    let (status, answer) = call(&rec, &settings(&[]), "GET", "/v1/collections/nope", "");
+    let (status, answer) = ask(&rec, "GET", "/v1/collections/nope", "");
     assert_eq!((status, error_kind(&answer)), (404, "not-found"));
     assert!(
         answer["error"]["message"]
@@ -358,9 +339,8 @@ fn qdrant_refusals_keep_their_case_and_status() {
         400,
         r#"{"status":{"error":"Wrong input: Vector dimension error: expected dim: 8, got 3"},"time":0}"#,
     );
-    let (status, answer) = call(
+    let (status, answer) = ask(
         &rec,
-        &settings(&[]),
         "POST",
         "/v1/collections/docs/query",
         r#"{"vector": [1, 2, 3]}"#,
@@ -368,13 +348,7 @@ fn qdrant_refusals_keep_their_case_and_status() {
     assert_eq!((status, error_kind(&answer)), (400, "bad-request"));
 
     let rec = Recorder::default().reply(409, r#"{"status":{"error":"exists"},"time":0}"#);
-    let (status, answer) = call(
-        &rec,
-        &settings(&[]),
-        "PUT",
-        "/v1/collections/docs",
-        r#"{"size": 4}"#,
-    );
+    let (status, answer) = ask(&rec, "PUT", "/v1/collections/docs", r#"{"size": 4}"#);
     assert_eq!((status, error_kind(&answer)), (409, "conflict"));
 }
 
@@ -384,14 +358,14 @@ fn qdrant_down_or_slow_is_502_or_504() {
         .fail(Error::Connection("refused".into()))
         .fail(Error::Connection("refused".into()))
         .fail(Error::Connection("refused".into()));
-    let (status, answer) = call(&down, &settings(&[]), "GET", "/health", "");
+    let (status, answer) = ask(&down, "GET", "/health", "");
     assert_eq!((status, error_kind(&answer)), (502, "connection"));
 
     let slow = Recorder::default()
         .fail(Error::Timeout("first byte".into()))
         .fail(Error::Timeout("first byte".into()))
         .fail(Error::Timeout("first byte".into()));
-    let (status, answer) = call(&slow, &settings(&[]), "GET", "/health", "");
+    let (status, answer) = ask(&slow, "GET", "/health", "");
     assert_eq!((status, error_kind(&answer)), (504, "timeout"));
 
     let limited = Recorder::default().reply_with_retry_after(429, "60");
@@ -464,7 +438,7 @@ fn the_bearer_token_is_required_when_set() {
 #[test]
 fn unknown_routes_and_methods() {
     let rec = Recorder::default();
-    let (status, answer) = call(&rec, &settings(&[]), "GET", "/v2/anything", "");
+    let (status, answer) = ask(&rec, "GET", "/v2/anything", "");
     assert_eq!((status, error_kind(&answer)), (404, "not-found"));
     let response = respond(
         &rec,
@@ -475,7 +449,7 @@ fn unknown_routes_and_methods() {
     );
     assert_eq!(response.status, 405);
     assert!(response.headers.contains(&("allow", "POST".into())));
-    let (status, _) = call(&rec, &settings(&[]), "POST", "/health", "");
+    let (status, _) = ask(&rec, "POST", "/health", "");
     assert_eq!(status, 405);
     assert!(rec.sent.borrow().is_empty());
 }
@@ -510,13 +484,7 @@ fn collection_lifecycle_and_count() {
 fn null_members_count_as_left_out() {
     let rec = Recorder::default().reply(200, crate::testing::OK_UPDATE);
     let body = r#"{"ids": [1, "doc-2"], "filter": null, "wait": null}"#;
-    let (status, answer) = call(
-        &rec,
-        &settings(&[]),
-        "POST",
-        "/v1/collections/docs/points/delete",
-        body,
-    );
+    let (status, answer) = ask(&rec, "POST", "/v1/collections/docs/points/delete", body);
     assert_eq!((status, answer), (200, json!({"completed": true})));
     assert_eq!(rec.bodies()[0]["points"][0], 1);
 }
