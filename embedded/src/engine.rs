@@ -263,8 +263,36 @@ pub struct Engine {
     admin: Mutex<()>,
     /// Set on shutdown: the background optimizer stops touching the shards.
     closed: Arc<AtomicBool>,
+    /// Held while the engine lives: a second engine on the same directory is refused.
+    _lock: std::fs::File,
     /// Keeps a temporary data directory alive; removed when the engine drops.
     _temp: Option<tempfile::TempDir>,
+}
+
+/// The lock file that keeps two engines, in this process or another, off one data directory:
+/// both would write the same segments and corrupt them.
+const LOCK_FILE: &str = ".lock";
+
+fn lock_data_dir(root: &Path) -> anyhow::Result<std::fs::File> {
+    let path = root.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(anyhow::anyhow!(
+            "data directory `{}` is in use by another embedded engine (it holds `{}`); \
+             stop that one or use another directory",
+            root.display(),
+            path.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow::anyhow!(
+            "cannot lock data directory `{}`: {e}",
+            root.display()
+        )),
+    }
 }
 
 const ALIASES_FILE: &str = "aliases.json";
@@ -283,6 +311,7 @@ impl Engine {
         };
         let collections_dir = root.join("collections");
         std::fs::create_dir_all(&collections_dir)?;
+        let lock = lock_data_dir(&root)?;
         let mut collections = HashMap::new();
         for entry in std::fs::read_dir(&collections_dir)? {
             let entry = entry?;
@@ -310,6 +339,7 @@ impl Engine {
             aliases: RwLock::new(aliases),
             admin: Mutex::new(()),
             closed: Arc::new(AtomicBool::new(false)),
+            _lock: lock,
             _temp: temp,
         })
     }

@@ -1111,6 +1111,27 @@ fn snapshots_create_download_recover() {
 }
 
 #[test]
+fn a_data_directory_serves_one_engine_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Server::start_with(Some(dir.path().to_path_buf()), None);
+    let second = first.rt.block_on(EmbeddedServer::start(Options {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..Options::default()
+    }));
+    let message = second
+        .err()
+        .expect("a second engine is refused")
+        .to_string();
+    assert!(
+        message.contains("is in use by another embedded engine"),
+        "{message}"
+    );
+    first.stop();
+    // Released with the engine.
+    Server::start_with(Some(dir.path().to_path_buf()), None).stop();
+}
+
+#[test]
 fn persistence_across_restart() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start_with(Some(dir.path().to_path_buf()), None);

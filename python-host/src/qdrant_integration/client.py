@@ -21,6 +21,7 @@ from wasmtime.component import Variant
 
 from . import errors
 from ._component import DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_LIMIT, Instance, pack_vectors
+from .embedded import EmbeddedQdrant
 
 DISTANCES = {"cosine": "Cosine", "dot": "Dot", "euclid": "Euclid", "manhattan": "Manhattan"}
 # ---- value types ----------------------------------------------------------------------
@@ -522,6 +523,9 @@ def _millis(seconds: float | None) -> int | None:
 
 # ---- the client ----------------------------------------------------------------------
 
+#: ``QdrantClient(":memory:")``: a throwaway local engine, as in qdrant-client.
+MEMORY = ":memory:"
+
 
 class QdrantClient:
     """A Qdrant client backed by the retriever component under wasmtime.
@@ -539,9 +543,16 @@ class QdrantClient:
     in seconds (default 120; CPU and network waits together, retries included; exceeding
     it raises :class:`~qdrant_integration.errors.Timeout`).
 
+    **Local mode**, as in qdrant-client: ``QdrantClient(":memory:")`` starts an embedded
+    engine on a temporary directory, ``QdrantClient(path="./db")`` one that keeps its
+    collections in ``./db`` (a second engine on the same path, in any process, is refused
+    with an error that says so). ``close()``, leaving a ``with`` block, or the client being
+    garbage-collected stops it.
+
     Instances are safe to share between threads (concurrent calls overlap their network
-    waits), to ``copy.deepcopy`` (a copy gets its own sandbox) and to pickle. The ``a*``
-    methods (``aquery``, ``asearch``, ``aupsert``, ...) are the same calls for
+    waits), to ``copy.deepcopy`` (a copy gets its own sandbox, and shares a local engine)
+    and to pickle (an unpickled local client reaches the engine while the original runs
+    it). The ``a*`` methods (``aquery``, ``asearch``, ``aupsert``, ...) are the same calls for
     ``asyncio``: they run in a worker thread and never block the event loop.
     """
 
@@ -550,6 +561,7 @@ class QdrantClient:
         url: str | None = None,
         api_key: str | None = None,
         *,
+        path: str | os.PathLike[str] | None = None,
         timeout: float | None = None,
         connect_timeout: float | None = None,
         server_timeout: float | None = None,
@@ -558,6 +570,13 @@ class QdrantClient:
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> None:
+        self._local: EmbeddedQdrant | None = None
+        if url == MEMORY or path is not None:
+            if url not in (None, MEMORY) or (url == MEMORY and path is not None):
+                raise errors.InvalidInput('pass one of url=, ":memory:" and path=')
+            # Local mode: an embedded engine of this client's own, stopped by close().
+            self._local = EmbeddedQdrant(data_dir=path)
+            url = self._local.start()
         url = url or os.environ.get("QDRANT_URL")
         if not url:
             raise errors.InvalidInput("no Qdrant URL: pass url= or set QDRANT_URL")
@@ -603,8 +622,24 @@ class QdrantClient:
     def __repr__(self) -> str:
         return f"QdrantClient(url={self.url!r})"  # never the api-key
 
+    def close(self) -> None:
+        """Stops the engine of a local client (``":memory:"`` or ``path=``): its data is
+        flushed, a ``":memory:"`` one's is gone. Nothing to do for a client of a server."""
+        if self._local is not None:
+            self._local.stop()
+
+    def __enter__(self) -> QdrantClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __deepcopy__(self, memo: dict[int, Any]) -> QdrantClient:
-        return QdrantClient(self.url, self._api_key, **self._options)
+        clone = QdrantClient(self.url, self._api_key, **self._options)
+        # A local engine is shared, not copied: it runs while any copy is alive (or until
+        # one of them is closed).
+        clone._local = self._local
+        return clone
 
     def __getstate__(self) -> dict[str, Any]:
         return {"url": self.url, "api_key": self._api_key, **self._options}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -48,7 +49,9 @@ class QdrantRM(dspy.Retrieve):
     ``vector_name``, ``vectorizer``; ``qdrant_collection_name`` and ``qdrant_client`` as
     keyword aliases). ``vector_name=None`` uses the collection's unnamed vector, or its
     first named one (read from the collection on first use). ``client`` (or
-    ``qdrant_client``) is a :class:`QdrantClient` to use instead of ``url``/``api_key``.
+    ``qdrant_client``) is a :class:`QdrantClient` to use instead of ``url``/``api_key``;
+    ``path="./db"`` (or ``url=":memory:"``) runs a local embedded engine, as
+    :class:`QdrantClient` does.
 
     Each passage is a ``dotdict`` with ``long_text`` (the payload's ``document_field``),
     ``score``, ``id`` and the full ``payload``. With ``hybrid=True``, every query is dense
@@ -79,9 +82,10 @@ class QdrantRM(dspy.Retrieve):
         fusion: str = "max",
         qdrant_collection_name: str | None = None,
         qdrant_client: QdrantClient | None = None,
+        path: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(k=k)
-        self.client = client or qdrant_client or QdrantClient(url, api_key)
+        self.client = client or qdrant_client or QdrantClient(url, api_key, path=path)
         self.collection_name = collection_name or qdrant_collection_name or "documents"
         self.document_field = document_field
         self.vector_name = vector_name

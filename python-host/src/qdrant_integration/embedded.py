@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
+import weakref
 from pathlib import Path
+from typing import Any
 
 
 def _binary() -> str:
@@ -27,40 +30,70 @@ def _binary() -> str:
 
 
 class EmbeddedQdrant:
-    """``with EmbeddedQdrant() as url: ...`` runs the engine on a free port until exit."""
+    """``with EmbeddedQdrant() as url: ...`` runs the engine on a free port until exit.
 
-    def __init__(self, data_dir: str | None = None, api_key: str | None = None) -> None:
+    ``data_dir`` keeps the collections there (one engine at a time: a second one on the
+    same directory is refused, in this process or another); without it they live in a
+    temporary directory removed when the engine stops. An engine that is started and
+    never stopped is stopped when this object is garbage-collected, or at exit.
+    """
+
+    def __init__(
+        self, data_dir: str | os.PathLike[str] | None = None, api_key: str | None = None
+    ) -> None:
         self._args = [_binary(), "serve-embedded", "--port", "0"]
         if data_dir:
-            self._args += ["--data", data_dir]
+            self._args += ["--data", os.fspath(data_dir)]
         self._env = dict(os.environ)
         if api_key:
             self._env["EMBEDDED_API_KEY"] = api_key
         self._process: subprocess.Popen[str] | None = None
+        self._finalizer: weakref.finalize | None = None
         self.url = ""
 
     def start(self) -> str:
-        self._process = subprocess.Popen(
-            self._args, stdout=subprocess.PIPE, text=True, env=self._env
+        # Its messages go to a file, read if it fails to start: a pipe nobody reads would
+        # stall the engine once full.
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the finalizer)
+        process = subprocess.Popen(
+            self._args, stdout=subprocess.PIPE, stderr=stderr, text=True, env=self._env
         )
-        line = self._process.stdout.readline() if self._process.stdout else ""
+        self._process = process
+        self._finalizer = weakref.finalize(self, _stop, process, stderr)
+        line = process.stdout.readline() if process.stdout else ""
         if not line.startswith("listening on "):
+            process.wait(timeout=10)
+            stderr.seek(0)
+            reason = stderr.read().decode(errors="replace").strip() or repr(line)
             self.stop()
-            raise RuntimeError(f"embedded engine did not start: {line!r}")
+            raise RuntimeError(f"the embedded engine did not start: {reason}")
         self.url = line.removeprefix("listening on ").strip()
         return self.url
 
     def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-            self._process = None
+        if self._finalizer is not None:
+            self._finalizer()
+        self._process = None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
     def __enter__(self) -> str:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _stop(process: subprocess.Popen[str], stderr: Any) -> None:
+    """Stops the engine gracefully (it flushes its collections), or kills it after 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout:
+        process.stdout.close()
+    stderr.close()
