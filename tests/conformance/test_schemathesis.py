@@ -41,7 +41,7 @@ from schemathesis.specs.openapi.checks import (
 SPEC = Path(
     os.environ.get(
         "QDRANT_OPENAPI_SPEC",
-        Path(__file__).resolve().parents[3] / "shared" / "qdrant" / "openapi-v1.18.json",
+        Path(__file__).resolve().parent / "qdrant-spec" / "openapi-v1.18.json",
     )
 )
 
