@@ -15,7 +15,7 @@ wit_bindgen::generate!({
 #[cfg(all(feature = "host-transport", feature = "edge"))]
 compile_error!("`host-transport` and `edge` build different worlds: pick one");
 
-/// A wasi:http world, whose WASI imports are the ones `wstd` already binds through `wasip2`
+/// A wasi:http world, whose WASI imports are the ones the `wasip2` crate binds
 /// (those beyond `retriever`'s are listed at the call).
 #[cfg(target_family = "wasm")]
 macro_rules! wasi_http_world {

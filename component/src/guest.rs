@@ -218,8 +218,7 @@ fn now() -> Duration {
     Duration::from_nanos(wasip2::clocks::monotonic_clock::now())
 }
 
-/// Blocks on a plain wasi:clocks pollable (wstd's timers need its reactor, which lives
-/// only inside `block_on`).
+/// Blocks on a wasi:clocks pollable.
 fn pause(duration: Duration) {
     let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
     wasip2::clocks::monotonic_clock::subscribe_duration(nanos).block();
@@ -231,15 +230,28 @@ use wasi_http::WasiHttp;
 #[cfg(not(feature = "host-transport"))]
 mod wasi_http {
     use super::*;
-    use wstd::http::{Body, Client, Request};
+    use crate::transport::Method;
+    use wasip2::http::outgoing_handler;
+    use wasip2::http::types::{
+        ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest,
+        RequestOptions, Scheme,
+    };
+    use wasip2::io::streams::StreamError;
 
-    /// Sends through `wasi:http/outgoing-handler` with connect, first-byte and between-bytes timeouts.
+    /// Sends through `wasi:http/outgoing-handler` with connect, first-byte and between-bytes
+    /// timeouts, one blocking step at a time.
+    ///
+    /// A request without a body has its (empty) body finished before it is handed over.
+    /// Finishing it afterwards, concurrently with waiting for the answer (as async clients
+    /// such as wstd do), races the host: wasmtime's client may drop an empty body's stream
+    /// once the answer is in, and the late `finish` then fails the whole request ("connection
+    /// reset", about one GET in ten against a fast server).
     #[derive(Default)]
     pub(super) struct WasiHttp;
 
     impl Transport for WasiHttp {
         fn send(&self, request: &HttpRequest) -> Result<HttpResponse, crate::Error> {
-            wstd::runtime::block_on(send(request))
+            send(request)
         }
 
         fn sleep(&self, duration: Duration) {
@@ -251,35 +263,104 @@ mod wasi_http {
         }
     }
 
-    async fn send(request: &HttpRequest) -> Result<HttpResponse, crate::Error> {
-        let read = Duration::from_millis(u64::from(request.read_timeout_ms));
-        let mut client = Client::new();
-        client.set_connect_timeout(Duration::from_millis(u64::from(request.connect_timeout_ms)));
-        client.set_first_byte_timeout(read);
-        client.set_between_bytes_timeout(read);
+    fn send(request: &HttpRequest) -> Result<HttpResponse, crate::Error> {
+        let invalid = |what: &str| {
+            crate::Error::InvalidInput(format!("cannot send to `{}`: {what}", request.url))
+        };
+        let (scheme, rest) = if let Some(rest) = request.url.strip_prefix("http://") {
+            (Scheme::Http, rest)
+        } else if let Some(rest) = request.url.strip_prefix("https://") {
+            (Scheme::Https, rest)
+        } else {
+            return Err(invalid("not an http(s) URL"));
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(at) => rest.split_at(at),
+            None => (rest, "/"),
+        };
+        let headers = Fields::new();
+        let body = request.body.as_deref().unwrap_or_default();
+        let length = body.len().to_string();
+        let content_length = (!body.is_empty()).then_some(("content-length", length.as_str()));
+        for (name, value) in request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .chain(content_length)
+        {
+            headers
+                .append(name, value.as_bytes())
+                .map_err(|e| invalid(&format!("header `{name}`: {e:?}")))?;
+        }
+        let outgoing = OutgoingRequest::new(headers);
+        let method = match request.method {
+            Method::Get => WasiMethod::Get,
+            Method::Put => WasiMethod::Put,
+            Method::Post => WasiMethod::Post,
+            Method::Delete => WasiMethod::Delete,
+            Method::Patch => WasiMethod::Patch,
+        };
+        outgoing
+            .set_method(&method)
+            .map_err(|()| invalid("method"))?;
+        outgoing
+            .set_scheme(Some(&scheme))
+            .map_err(|()| invalid("scheme"))?;
+        outgoing
+            .set_authority(Some(authority))
+            .map_err(|()| invalid("authority"))?;
+        outgoing
+            .set_path_with_query(Some(path))
+            .map_err(|()| invalid("path"))?;
+        let options = RequestOptions::new();
+        let nanos = |ms: u32| u64::from(ms) * 1_000_000;
+        // A host that does not support a timeout refuses to set it; the component's
+        // own budget still bounds the call.
+        let _ = options.set_connect_timeout(Some(nanos(request.connect_timeout_ms)));
+        let _ = options.set_first_byte_timeout(Some(nanos(request.read_timeout_ms)));
+        let _ = options.set_between_bytes_timeout(Some(nanos(request.read_timeout_ms)));
 
-        let body = request.body.clone().unwrap_or_default();
-        let mut builder = Request::builder()
-            .method(request.method.as_str())
-            .uri(&request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
+        let outgoing_body = outgoing.body().map_err(|()| invalid("body"))?;
+        let pending_body = if body.is_empty() {
+            OutgoingBody::finish(outgoing_body, None).map_err(transport_error)?;
+            None
+        } else {
+            Some(outgoing_body)
+        };
+        let future = outgoing_handler::handle(outgoing, Some(options)).map_err(transport_error)?;
+        // A body is written once the request is under way (the host streams it out); if
+        // the server answers before taking all of it, its answer is what counts.
+        let mut write_failed = None;
+        if let Some(outgoing_body) = pending_body {
+            if let Err(e) = write_body(&outgoing_body, body) {
+                write_failed = Some(e);
+            }
+            if let Err(e) = OutgoingBody::finish(outgoing_body, None) {
+                write_failed.get_or_insert(transport_error(e));
+            }
         }
-        if !body.is_empty() {
-            builder = builder.header("content-length", body.len());
-        }
-        let outgoing = builder
-            .body(Body::from(body))
-            .map_err(|e| crate::Error::InvalidInput(format!("cannot build request: {e}")))?;
-        let response = client.send(outgoing).await.map_err(transport_error)?;
-        let status = response.status().as_u16();
+        future.subscribe().block();
+        let response = match future.get() {
+            Some(Ok(Ok(response))) => response,
+            Some(Ok(Err(code))) => {
+                return Err(write_failed.unwrap_or_else(|| transport_error(code)));
+            }
+            Some(Err(())) | None => {
+                return Err(crate::Error::Connection("the host lost the answer".into()));
+            }
+        };
+        let status = response.status();
         let retry_after = response
             .headers()
             .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let mut body = response.into_body();
-        let bytes = body.contents().await.map_err(transport_error)?.to_vec();
+            .into_iter()
+            .next()
+            .and_then(|v| String::from_utf8(v).ok());
+        let incoming = response
+            .consume()
+            .map_err(|()| crate::Error::Connection("the answer has no body".into()))?;
+        let bytes = read_body(&incoming)?;
+        let _trailers = IncomingBody::finish(incoming);
         Ok(HttpResponse {
             status,
             retry_after,
@@ -287,20 +368,61 @@ mod wasi_http {
         })
     }
 
-    fn transport_error(error: wstd::http::Error) -> crate::Error {
-        use wstd::http::ErrorCode as C;
-        match error.downcast_ref::<C>() {
-            Some(
-                C::ConnectionTimeout
-                | C::ConnectionReadTimeout
-                | C::ConnectionWriteTimeout
-                | C::HttpResponseTimeout
-                | C::DnsTimeout,
-            ) => crate::Error::Timeout(format!("{error}")),
-            Some(C::HttpRequestDenied) => crate::Error::Forbidden(
+    fn write_body(outgoing: &OutgoingBody, body: &[u8]) -> Result<(), crate::Error> {
+        let stream = outgoing
+            .write()
+            .map_err(|()| crate::Error::Connection("the request body cannot be written".into()))?;
+        let mut rest = body;
+        while !rest.is_empty() {
+            let permitted = loop {
+                match stream.check_write().map_err(stream_error)? {
+                    0 => stream.subscribe().block(),
+                    n => break usize::try_from(n).unwrap_or(usize::MAX),
+                }
+            };
+            let (chunk, after) = rest.split_at(permitted.min(rest.len()));
+            stream.write(chunk).map_err(stream_error)?;
+            rest = after;
+        }
+        stream.blocking_flush().map_err(stream_error)
+    }
+
+    fn read_body(incoming: &IncomingBody) -> Result<Vec<u8>, crate::Error> {
+        let stream = incoming
+            .stream()
+            .map_err(|()| crate::Error::Connection("the answer's body cannot be read".into()))?;
+        let mut bytes = Vec::new();
+        loop {
+            match stream.blocking_read(64 * 1024) {
+                Ok(chunk) => bytes.extend_from_slice(&chunk),
+                Err(StreamError::Closed) => return Ok(bytes),
+                Err(e) => return Err(stream_error(e)),
+            }
+        }
+    }
+
+    fn stream_error(error: StreamError) -> crate::Error {
+        match error {
+            StreamError::LastOperationFailed(e) => match wasip2::http::types::http_error_code(&e) {
+                Some(code) => transport_error(code),
+                None => crate::Error::Connection(e.to_debug_string()),
+            },
+            StreamError::Closed => crate::Error::Connection("the connection closed".into()),
+        }
+    }
+
+    fn transport_error(code: ErrorCode) -> crate::Error {
+        use ErrorCode as C;
+        match code {
+            C::ConnectionTimeout
+            | C::ConnectionReadTimeout
+            | C::ConnectionWriteTimeout
+            | C::HttpResponseTimeout
+            | C::DnsTimeout => crate::Error::Timeout(format!("{code:?}")),
+            C::HttpRequestDenied => crate::Error::Forbidden(
                 "the host denied this request (outside the allowed origin)".into(),
             ),
-            _ => crate::Error::Connection(format!("{error:#}")),
+            _ => crate::Error::Connection(format!("{code:?}")),
         }
     }
 }
