@@ -17,3 +17,6 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e "./python-host[embeddings,dspy,test]" "ruff>=0.6"
 .venv/bin/python -m pip install --quiet -r tests/conformance/requirements.txt
+# The oldest wasmtime-py the package supports, beside the newest: the tests run on both
+# (scripts/test.sh puts this one first on PYTHONPATH).
+.venv/bin/python -m pip install --quiet --upgrade --target .venv/wasmtime50 "wasmtime==50.0.1"

@@ -31,3 +31,15 @@ def collection(client: QdrantClient) -> Iterator[str]:
     name = f"py_{uuid.uuid4().hex[:12]}"
     yield name
     client.delete_collection(name)
+
+
+def pytest_report_header() -> str:
+    from importlib import metadata
+
+    import wasmtime
+
+    fast = os.environ.get("QDRANT_INTEGRATION_FAST_CALLS", "1") != "0"
+    return (
+        f"wasmtime-py {metadata.version('wasmtime')} from {os.path.dirname(wasmtime.__file__)}"
+        f", {'fast' if fast else 'public'} call path"
+    )

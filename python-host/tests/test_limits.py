@@ -259,8 +259,11 @@ def test_a_string_list_with_a_non_string_is_refused_and_the_client_goes_on(
 
 
 def test_string_lists_are_written_into_c_and_a_bad_element_frees_what_was_written() -> None:
+    rt = _component.runtime()
+    if rt.calls.NAME != "fast":
+        pytest.skip("calls take wasmtime-py's public path")
     # The `keys` parameter of delete-payload-keys: a list<string>, lowered by _fastcall.
-    keys = _component.runtime().signatures["delete-payload-keys"].params[3]
+    keys = rt.signatures["delete-payload-keys"].params[3]
     for good in [[], ["a"], ["ü", "", "a\x00b", "x" * 10_000] * 1_000]:
         slot = ffi.wasmtime_component_val_t()
         keys.convert_to_c(None, good, ctypes.pointer(slot))

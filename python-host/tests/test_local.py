@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import json
 import subprocess
 import sys
 
@@ -95,3 +96,36 @@ def test_retriever_on_a_local_path(tmp_path):
     passages = rm("bbbb")
     assert [p.long_text for p in passages] == ["bbbb"]
     rm.client.close()
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys, json\n{statement}\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return {name.split(".")[0] for name in json.loads(done.stdout)}
+
+
+HEAVY = {"dspy", "onnxruntime", "tokenizers", "numpy", "wasmtime", "litellm", "torch"}
+
+
+def test_importing_the_package_loads_nothing_heavy() -> None:
+    assert _modules_after("import qdrant_integration") & HEAVY == set()
+    # Local mode's engine needs no wasmtime either.
+    assert _modules_after("from qdrant_integration import EmbeddedQdrant") & HEAVY == set()
+
+
+def test_the_client_loads_wasmtime_and_numpy_and_no_model_or_dspy() -> None:
+    loaded = _modules_after(
+        "from qdrant_integration import QdrantClient, MiniLMEmbedder, errors, FastCallsUnavailable"
+    )
+    assert loaded & HEAVY == {"numpy", "wasmtime"}
+
+
+def test_every_public_name_resolves() -> None:
+    import qdrant_integration
+
+    for name in qdrant_integration.__all__:
+        assert getattr(qdrant_integration, name) is not None, name
+    with pytest.raises(AttributeError, match="no_such_name"):
+        qdrant_integration.no_such_name  # noqa: B018

@@ -1,46 +1,76 @@
 """A sandboxed Qdrant client and DSPy retriever: all Qdrant logic runs in a WebAssembly
 component under wasmtime.
 
-``QdrantClient`` needs only wasmtime; ``QdrantRM`` needs DSPy (imported on first use).
+Importing the package loads nothing else: each name loads its module on first use
+(``QdrantClient`` loads wasmtime and numpy; ``QdrantRM`` loads DSPy; ``MiniLMEmbedder``
+loads onnxruntime and tokenizers when it first embeds).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import errors
-from .client import (
-    Alias,
-    BinaryQuantization,
-    CollectionInfo,
-    HnswConfig,
-    Point,
-    Prefetch,
-    ProductQuantization,
-    QdrantClient,
-    QueryRequest,
-    RetryPolicy,
-    ScalarQuantization,
-    ScoredPoint,
-    ScrollPage,
-    Snapshot,
-    SparseVector,
-    SparseVectorParams,
-    UpdateResult,
-    VectorParams,
-)
-from .embedded import EmbeddedQdrant
-from .embeddings import MiniLMEmbedder
-from .errors import QdrantError
-
 if TYPE_CHECKING:
+    from . import errors
+    from .client import (
+        Alias,
+        BinaryQuantization,
+        CollectionInfo,
+        HnswConfig,
+        Point,
+        Prefetch,
+        ProductQuantization,
+        QdrantClient,
+        QueryRequest,
+        RetryPolicy,
+        ScalarQuantization,
+        ScoredPoint,
+        ScrollPage,
+        Snapshot,
+        SparseVector,
+        SparseVectorParams,
+        UpdateResult,
+        VectorParams,
+    )
     from .dspy_rm import QdrantRM
+    from .embedded import EmbeddedQdrant
+    from .embeddings import MiniLMEmbedder
+    from .errors import FastCallsUnavailable, QdrantError
+
+#: Where each public name lives.
+_MODULES = {
+    "Alias": "client",
+    "BinaryQuantization": "client",
+    "CollectionInfo": "client",
+    "EmbeddedQdrant": "embedded",
+    "FastCallsUnavailable": "errors",
+    "HnswConfig": "client",
+    "MiniLMEmbedder": "embeddings",
+    "Point": "client",
+    "Prefetch": "client",
+    "ProductQuantization": "client",
+    "QdrantClient": "client",
+    "QdrantError": "errors",
+    "QdrantRM": "dspy_rm",
+    "QueryRequest": "client",
+    "RetryPolicy": "client",
+    "ScalarQuantization": "client",
+    "ScoredPoint": "client",
+    "ScrollPage": "client",
+    "Snapshot": "client",
+    "SparseVector": "client",
+    "SparseVectorParams": "client",
+    "UpdateResult": "client",
+    "VectorParams": "client",
+}
 
 __all__ = [
     "Alias",
     "BinaryQuantization",
     "CollectionInfo",
     "EmbeddedQdrant",
+    "FastCallsUnavailable",
     "HnswConfig",
     "MiniLMEmbedder",
     "Point",
@@ -64,8 +94,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "QdrantRM":
-        from .dspy_rm import QdrantRM
+    if name == "errors":
+        return importlib.import_module(".errors", __name__)
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # the next lookup skips this function
+    return value
 
-        return QdrantRM
-    raise AttributeError(name)
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -12,7 +12,7 @@ timeouts, cut to what is left of the call's budget (a spent budget fails the nex
 with a timeout instead of sending it). A trap (memory, deadline, a guest panic) discards
 that store; the next call instantiates a fresh one.
 
-Threads: a wasmtime Store is not thread-safe, and wasmtime-py 50 keeps module-level
+Threads: a wasmtime Store is not thread-safe, and wasmtime-py keeps module-level
 state while converting values (``case_test_cache``, ``LAST_EXCEPTION``), so every
 wasmtime-py operation runs under one process-wide lock. The lock is released while the
 transport waits on the network (no wasmtime-py state is touched then), and each client
@@ -35,7 +35,7 @@ import numpy as np
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, Linker, Record, Variant
 
-from . import _fastcall, _transport, _wit, errors
+from . import _calls, _transport, _wit, errors
 
 INTERFACE = "qdrant:retriever/client@0.1.0"
 TRANSPORT = "qdrant:retriever/http-transport@0.1.0"
@@ -168,31 +168,84 @@ class _Runtime:
         config.epoch_interruption = True
         self.engine = Engine(config)
         self.component = Component.from_file(self.engine, str(component_path()))
+        interface = self.component.get_export_index(INTERFACE)
+        if interface is None:
+            raise errors.RuntimeFailure(f"the component does not export {INTERFACE}")
+        self.types = self.component.type.exports(self.engine)[INTERFACE].ty.exports(self.engine)
+        missing = [name for name in FUNCTIONS if name not in self.types]
+        if missing:
+            raise errors.RuntimeFailure(f"the component lacks exports {missing}: rebuild it")
+        self.functions = {
+            name: self.component.get_export_index(name, interface) for name in FUNCTIONS
+        }
+        # Codecs between plain Python values and wasmtime-py's, compiled once per process.
+        self.codecs = {name: _wit.Function(name, self.types[name].ty) for name in FUNCTIONS}
+        calls = _calls.preferred()
+        self._link(calls)
+        if calls is not _calls.Public:
+            problem = self._disagreement()
+            if problem is not None:
+                self._link(_calls.fallback(problem))
+        threading.Thread(
+            target=_ticker, args=(self.engine,), name="qdrant-integration-epoch", daemon=True
+        ).start()
+
+    def _link(self, calls: _calls.Calls) -> None:
+        """The linker and signatures for one way of calling (see :mod:`._calls`)."""
+        self.calls = calls
         self.linker = Linker(self.engine)
         self.linker.add_wasip2()
         imports = self.component.type.imports(self.engine)
         transport_types = imports[TRANSPORT].ty.exports(self.engine)
         with self.linker.root() as root, root.add_instance(TRANSPORT) as transport:
             for name, func in (("send", _send), ("start", _start), ("finish", _finish)):
-                signature = _fastcall.Signature(transport_types[name].ty)
-                _fastcall.host_func(transport, name, signature, func)
-        interface = self.component.get_export_index(INTERFACE)
-        if interface is None:
-            raise errors.RuntimeFailure(f"the component does not export {INTERFACE}")
+                calls.define(transport, name, transport_types[name].ty, func)
+        # Fresh types: the fast path freezes the ones it is given.
         types = self.component.type.exports(self.engine)[INTERFACE].ty.exports(self.engine)
-        missing = [name for name in FUNCTIONS if name not in types]
-        if missing:
-            raise errors.RuntimeFailure(f"the component lacks exports {missing}: rebuild it")
-        self.functions = {
-            name: self.component.get_export_index(name, interface) for name in FUNCTIONS
+        self.signatures = {name: calls.signature(types[name].ty) for name in FUNCTIONS}
+
+    def _disagreement(self) -> str | None:
+        """``None`` when this runtime's calls (the fast path) convert values as the public
+        API does: ``validate-points`` (no I/O) must answer the same both ways for a valid
+        and an invalid batch, and its arguments must read back as they were written."""
+        name = "validate-points"
+        codec, sig = self.codecs[name], self.signatures[name]
+        retry = {
+            "max_attempts": 3,
+            "initial_backoff_ms": 1,
+            "max_backoff_ms": 2,
+            "max_elapsed_ms": 3,
         }
-        # Frozen wasmtime types and codecs between plain Python values and wasmtime-py's,
-        # compiled once per process.
-        self.signatures = {name: _fastcall.Signature(types[name].ty) for name in FUNCTIONS}
-        self.codecs = {name: _wit.Function(name, types[name].ty) for name in FUNCTIONS}
-        threading.Thread(
-            target=_ticker, args=(self.engine,), name="qdrant-integration-epoch", daemon=True
-        ).start()
+        config = {"url": "http://127.0.0.1:6333", "api_key": "k", "retry": retry}
+        dense = [
+            {"name": "", "dimension": 2, "data": Variant("le-bytes", bytes(16))},
+            {"name": "d", "dimension": 1, "data": Variant("base64", "AACAPwAAAEA=")},
+        ]
+        sparse = [{"name": "s", "vectors": [{"indices": [1, 5], "values": [0.5, -2.0]}] * 2}]
+        batches = [
+            {"ids": ["1", "a"], "dense": dense, "sparse": sparse, "payloads": ['{"k":1}', "{}"]},
+            {"ids": ["1"], "dense": [], "sparse": [], "payloads": ["[not json"]},
+        ]
+        try:
+            sandbox = _Sandbox(self, DEFAULT_MEMORY_LIMIT)
+            for batch in batches:
+                args = (config, batch)
+                for index, (value, (param, param_codec)) in enumerate(
+                    zip(codec.lower(args), codec.params, strict=True)
+                ):
+                    back = self.calls.read_back(sandbox.store, sig, index, value)
+                    if param_codec.lift(back) != param_codec.lift(value):
+                        return f"{name}'s {param} reads back as {back!r}"
+                lowered = codec.lower(args)
+                lowered[0] = self.calls.prepared(sandbox.store, sig, 0, lowered[0])
+                fast = self.calls.call(sandbox.funcs[name], sandbox.store, sig, lowered)
+                public = sandbox.funcs[name](sandbox.store, *codec.lower(args))
+                fast, public = codec.result.lift(fast), codec.result.lift(public)
+                if (fast.tag, fast.payload) != (public.tag, public.payload):
+                    return f"{name} answered {fast!r}, not {public!r}"
+        except Exception as e:
+            return f"a test call failed: {type(e).__name__}: {e}"
+        return None
 
 
 _runtime: _Runtime | None = None
@@ -242,7 +295,7 @@ class Instance:
         self._idle: list[_Sandbox] = []
         self._pool_lock = threading.Lock()
         #: The client's config (every export's first argument), converted once.
-        self._config: tuple[object, _fastcall.CValue] | None = None
+        self._config: tuple[object, Any] | None = None
 
     def _take(self, rt: _Runtime) -> _Sandbox:
         with self._pool_lock:
@@ -269,12 +322,12 @@ class Instance:
             try:
                 sandbox = self._take(rt)
                 if cached is None or cached[0] is not config:
-                    first = rt.signatures[name].params[0]
-                    cached = (config, _fastcall.CValue(sandbox.store, first, lowered[0]))
+                    prepared = rt.calls.prepared(sandbox.store, rt.signatures[name], 0, lowered[0])
+                    cached = (config, prepared)
                     self._config = cached
                 lowered[0] = cached[1]
                 sandbox.store.set_epoch_deadline(ticks)
-                result = _fastcall.call(
+                result = rt.calls.call(
                     sandbox.funcs[name], sandbox.store, rt.signatures[name], lowered
                 )
             except WasmtimeError as e:

@@ -1,4 +1,4 @@
-"""Calls into a wasmtime-py 50 component without re-reading its types on every call.
+"""Calls into a wasmtime-py component without re-reading its types on every call.
 
 wasmtime-py's ``Func.__call__`` asks the C API for the function's type on each call, and
 every ``fields`` / ``cases`` / ``element`` / ``payload`` access while converting a value
@@ -9,20 +9,28 @@ on them), and :func:`call` is ``Func.__call__`` over the frozen parameter and re
 types. :func:`host_func` does the same for a host-implemented import. Records and
 ``list<string>`` get their own lowering (field names encoded once; strings written straight
 into the C array).
+
+This module reaches into wasmtime-py's private modules (written against 50 and 51), so
+importing it can fail on another version, and :func:`check` tests the rest of what it
+uses; :mod:`._calls` then falls back to the public API.
 """
 
 from __future__ import annotations
 
 import ctypes
+import inspect
 import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from wasmtime import Store, WasmtimeError
 from wasmtime import _ffi as ffi
-from wasmtime.component import Record
+from wasmtime.component import LinkerInstance, Record
 from wasmtime.component import _types as t
 from wasmtime.component._enter import catch_exceptions, enter_wasm
+
+NAME = "fast"
 
 #: Type properties that go through the C API on each access.
 _PROPERTIES = ("fields", "cases", "element", "elements", "payload", "ok", "err", "names")
@@ -278,6 +286,91 @@ def host_func(
         _no_finalize,
     )
     if error:
-        from wasmtime import WasmtimeError
-
         raise WasmtimeError._from_ptr(error)
+
+
+#: What this module uses of wasmtime-py beyond what importing it already touched.
+_FFI_NAMES = (
+    "wasmtime_component_val_t",
+    "wasmtime_component_valrecord_t",
+    "wasmtime_component_valrecord_new_uninit",
+    "wasmtime_component_valrecord_delete",
+    "wasmtime_component_vallist_t",
+    "wasmtime_component_vallist_new_uninit",
+    "wasmtime_component_vallist_delete",
+    "wasmtime_component_val_delete",
+    "wasmtime_component_func_call",
+    "wasmtime_component_func_callback_t",
+    "wasmtime_component_linker_instance_add_func",
+    "WASMTIME_COMPONENT_RECORD",
+    "WASMTIME_COMPONENT_LIST",
+)
+_C_FIELDS = {
+    "wasmtime_component_val_t": ("kind", "of"),
+    "wasmtime_component_valrecord_t": ("size", "data"),
+    "wasmtime_component_vallist_t": ("size", "data"),
+}
+#: (class, method, parameter names after ``self``) this module calls or overrides.
+_METHODS = (
+    (t.ValType, "convert_to_c", ("store", "val", "ptr")),
+    (t.ValType, "convert_from_c", ("c",)),
+    (t.ListType, "convert_to_c", ("store", "val", "ptr")),
+    (t.RecordType, "convert_to_c", ("store", "val", "ptr")),
+    (t.RecordType, "convert_from_c", ("c",)),
+    (t.VariantLikeType, "_tagged", ()),
+    (t.ListType, "_is_bytes", ()),
+    (t.FuncType, "params", None),
+    (t.FuncType, "result", None),
+    (Store, "_context", ()),
+    (LinkerInstance, "ptr", ()),
+    (WasmtimeError, "_from_ptr", None),
+)
+
+
+def check() -> str | None:
+    """``None`` when wasmtime-py has the shape this module was written for, else what
+    differs."""
+    missing = [name for name in _FFI_NAMES if not hasattr(ffi, name)]
+    if missing:
+        return f"wasmtime._ffi lacks {', '.join(missing)}"
+    for struct, fields in _C_FIELDS.items():
+        have = {name for name, *_ in getattr(ffi, struct)._fields_}
+        if not set(fields) <= have:
+            return f"wasmtime._ffi.{struct} has fields {sorted(have)}, not {list(fields)}"
+    of = {name for name, *_ in type(ffi.wasmtime_component_val_t().of)._fields_}
+    if not {"record", "list", "string", "boolean"} <= of:
+        return f"wasmtime._ffi.wasmtime_component_val_t.of has fields {sorted(of)}"
+    for cls, name, params in _METHODS:
+        member = getattr(cls, name, None)
+        if member is None:
+            return f"{cls.__module__}.{cls.__qualname__} has no {name}"
+        if params is not None:
+            found = tuple(inspect.signature(member).parameters)[1:]
+            if found != params:
+                return f"{cls.__module__}.{cls.__qualname__}.{name} takes {found}, not {params}"
+    for cls in (t.RecordType, t.ListType, t.VariantType, t.OptionType, t.ResultType):
+        for name in _PROPERTIES:
+            if name in cls.__dict__ and not isinstance(cls.__dict__[name], property):
+                return f"{cls.__module__}.{cls.__qualname__}.{name} is no longer a property"
+    return None
+
+
+def signature(ty: t.FuncType) -> Signature:
+    return Signature(ty)
+
+
+def prepared(store: Any, sig: Signature, index: int, value: Any) -> CValue:
+    """Argument ``index`` of ``sig`` converted once, to be passed to many calls."""
+    return CValue(store, sig.params[index], value)
+
+
+def read_back(store: Any, sig: Signature, index: int, value: Any) -> Any:
+    """Argument ``index`` of ``sig`` converted to the C API's form and back."""
+    ty = sig.params[index]
+    slot = ffi.wasmtime_component_val_t()
+    ty.convert_to_c(store, value, ctypes.pointer(slot))
+    return ty.convert_from_c(slot)  # takes ownership: frees what it read
+
+
+def define(linker_instance: Any, name: str, ty: t.FuncType, func: Callable[..., Any]) -> None:
+    host_func(linker_instance, name, Signature(ty), func)

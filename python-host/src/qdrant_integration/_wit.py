@@ -1,4 +1,4 @@
-"""Converts between plain Python values and wasmtime-py 50's representation of WIT values.
+"""Converts between plain Python values and wasmtime-py's representation of WIT values.
 
 wasmtime-py's representation depends on the *shape* of each type, not just on its kind:
 
@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from wasmtime import component as t
 from wasmtime.component import Record, Variant
-from wasmtime.component import _types as t
 
 from . import errors
 
@@ -243,6 +243,20 @@ def _classes(ty: t.ValType | None) -> tuple[type, ...]:
     return tuple(found)
 
 
+def _tagged(payloads: list[t.ValType | None]) -> bool:
+    """Whether wasmtime-py represents a variant with these case payloads as ``Variant``
+    objects: when two cases' payloads are held by the same Python class, a bare value
+    could not say which case it is (wasmtime-py's own rule, from its public
+    ``add_classes``)."""
+    seen: set[type] = set()
+    for payload in payloads:
+        case = set(_classes(payload))
+        if case & seen:
+            return True
+        seen |= case
+    return False
+
+
 def compile_type(ty: t.ValType) -> Codec:
     """The codec of one WIT type (as wasmtime-py describes it)."""
     if isinstance(ty, t.Bool):
@@ -256,7 +270,7 @@ def compile_type(ty: t.ValType) -> Codec:
     if isinstance(ty, t.EnumType):
         return _Enum(ty.names)
     if isinstance(ty, t.ListType):
-        return _List(compile_type(ty.element), ty._is_bytes())
+        return _List(compile_type(ty.element), isinstance(ty.element, t.U8))
     if isinstance(ty, t.TupleType):
         return _Tuple([compile_type(e) for e in ty.elements])
     if isinstance(ty, t.RecordType):
@@ -267,18 +281,18 @@ def compile_type(ty: t.ValType) -> Codec:
             )
         return record
     if isinstance(ty, t.OptionType):
-        return _Option(compile_type(ty.payload), ty._tagged())
+        return _Option(compile_type(ty.payload), _tagged([None, ty.payload]))
     if isinstance(ty, t.ResultType):
         ok, err = ty.ok, ty.err
         result = Result(
             None if ok is None else compile_type(ok),
             None if err is None else compile_type(err),
-            ty._tagged(),
+            _tagged([ok, err]),
         )
         result.ok_classes, result.err_classes = _classes(ok), _classes(err)
         return result
     if isinstance(ty, t.VariantType):
-        variant = _Variant(ty._tagged())
+        variant = _Variant(_tagged([payload for _, payload in ty.cases]))
         for name, payload in ty.cases:
             variant.cases[name] = (
                 None if payload is None else compile_type(payload),

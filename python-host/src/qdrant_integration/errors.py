@@ -100,3 +100,8 @@ def from_wit(tag: str, payload: object) -> QdrantError:
     if cls is None:
         return DecodeError(f"unknown error case {tag!r}: {payload!r}")
     return cls(str(payload))
+
+
+class FastCallsUnavailable(RuntimeWarning):
+    """Warned once when the installed wasmtime-py does not fit the package's fast call path:
+    calls then take wasmtime-py's public API (the same answers, about 1 ms slower each)."""
