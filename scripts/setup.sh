@@ -4,12 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rustup target add wasm32-wasip2
-# Builds the host and CLI; host/build.rs builds both builds of the component for
-# wasm32-wasip2. The Python package ships the same `retriever-hosted` build the Rust host
-# runs by default: outbound HTTP goes through the host's `http-transport` import.
-cargo build --release --locked -p qdrant-integration
-cp target/component-hosted/wasm32-wasip2/release/qdrant_component.wasm python-host/src/qdrant_integration/
+bash scripts/build.sh
 
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test: Rust (unit, integration, CLI, doc), Python (client and DSPy), and the
-# component in wasmtime's CLI, a wac composition and Node, against a freshly started embedded
-# engine, or against the Qdrant at QDRANT_URL when it is set.
+# Every test: Rust (unit, integration, CLI, doc), Python (client and DSPy, on wasmtime-py 51
+# and 50), the component in wasmtime's CLI, a wac composition and Node, against a freshly
+# started embedded engine, or against the Qdrant at QDRANT_URL when it is set; then the
+# platform wheel, installed into a fresh venv outside the checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,3 +24,6 @@ QDRANT_INTEGRATION_FAST_CALLS=0 .venv/bin/python -m pytest -q python-host/tests
 SETUP_DONE=1 bash scripts/hosts.sh
 .venv/bin/python -m pytest -q tests/hosts
 node --test node/test/types.test.js
+# The platform wheel as a new user gets it: a fresh venv outside the checkout, no Rust
+# toolchain on PATH; the CLI, local mode, the README's Python blocks and the DSPy example.
+bash scripts/wheel.sh --check

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sysconfig
 import tempfile
 import weakref
 from pathlib import Path
@@ -13,19 +14,31 @@ from typing import Any
 
 
 def _binary() -> str:
+    """The ``qdrant-integration`` binary: ``QDRANT_INTEGRATION_BIN``, else the one the
+    wheel installed beside this interpreter's scripts (a venv's ``bin``, or the user
+    scheme's for ``pip install --user``), else one on ``PATH``, else a checkout's
+    ``target/release`` build."""
     override = os.environ.get("QDRANT_INTEGRATION_BIN")
     if override:
         return override
-    found = shutil.which("qdrant-integration")
+    name = "qdrant-integration.exe" if os.name == "nt" else "qdrant-integration"
+    schemes = [sysconfig.get_default_scheme(), f"{os.name}_user"]
+    for scheme in schemes:
+        if scheme in sysconfig.get_scheme_names():
+            candidate = Path(sysconfig.get_path("scripts", scheme)) / name
+            if candidate.is_file():
+                return str(candidate)
+    found = shutil.which(name)
     if found:
         return found
     for parent in [Path.cwd(), *Path.cwd().parents]:
-        candidate = parent / "target" / "release" / "qdrant-integration"
+        candidate = parent / "target" / "release" / name
         if candidate.exists():
             return str(candidate)
     raise FileNotFoundError(
-        "qdrant-integration binary not found: build it with `cargo build --release` "
-        "or set QDRANT_INTEGRATION_BIN"
+        f"the {name} binary was not found: install the qdrant-integration wheel (it carries "
+        "the binary), build a checkout with `cargo build --release`, or set "
+        "QDRANT_INTEGRATION_BIN"
     )
 
 
