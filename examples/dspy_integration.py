@@ -1,4 +1,4 @@
-"""The seed's DSPy RAG pipeline, with retrieval through the sandboxed Qdrant component.
+"""A DSPy RAG pipeline, with retrieval through the sandboxed Qdrant component.
 
 It indexes the Python documentation topics that ship with CPython (``pydoc_data.topics``),
 embedded offline with all-MiniLM-L6-v2, into the Qdrant at ``QDRANT_URL``, or into the
@@ -52,7 +52,7 @@ def python_doc_passages() -> tuple[list[str], list[dict[str, str]]]:
 
 
 class RAG(dspy.Module):
-    """The seed's pipeline: retrieve passages, then generate an answer from them."""
+    """The pipeline: retrieve passages, then generate an answer from them."""
 
     def __init__(self, num_passages: int = 3) -> None:
         super().__init__()

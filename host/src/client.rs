@@ -1,4 +1,4 @@
-//! The seed's API: `QdrantClient::new(url, api_key)` and friends, each call one trip
+//! The core API: `QdrantClient::new(url, api_key)` and friends, each call one trip
 //! through the sandboxed component.
 
 use std::sync::Arc;
@@ -23,7 +23,7 @@ pub struct VectorPoint {
     pub payload: Value,
 }
 
-/// The seed's filter: every `(key, value)` in `must` matches exactly, and results score at
+/// The simple filter: every `(key, value)` in `must` matches exactly, and results score at
 /// least `score_threshold`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchFilter {

@@ -1,5 +1,5 @@
 //! `qdrant-integration`: collections, ingest, search and snapshots from the command line, a
-//! health check, the embedded engine as a server, and the seed's demo.
+//! health check, the embedded engine as a server, and a demo.
 
 mod cli;
 
@@ -28,7 +28,7 @@ Examples:
   qdrant-integration snapshot create --collection documents
   qdrant-integration serve-embedded --port 6333 --data ./qdrant-data
 
-Without a subcommand, runs the seed's demo (against the embedded engine when QDRANT_URL is
+Without a subcommand, runs a demo (against the embedded engine when QDRANT_URL is
 unset). `qdrant-integration <command> --help` shows each command's options and examples.
 
 ",
@@ -97,7 +97,7 @@ enum Command {
         )]
         require_api_key: Option<String>,
     },
-    /// The seed's example: create a collection, upsert, search with a filter (the default).
+    /// The demo: create a collection, upsert, search with a filter (the default).
     Demo,
 }
 
@@ -227,7 +227,7 @@ async fn wait_for_stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// The seed's walk-through, configured by its environment variables.
+/// The demo's walk-through, configured by its environment variables.
 async fn demo(url: Option<&str>, api_key: Option<&str>) -> anyhow::Result<ExitCode> {
     let embedded = match url {
         Some(_) => None,

@@ -1,8 +1,8 @@
-//! The seed's environment variables, read in one place.
+//! The environment variables, read in one place.
 
 use crate::error::{Error, Result};
 
-/// Connection and collection settings from the environment (the seed's variables):
+/// Connection and collection settings from the environment:
 ///
 /// | variable | field | default |
 /// |---|---|---|

@@ -44,7 +44,7 @@ def _filter_json(filter: Any) -> Any:
 class QdrantRM(dspy.Retrieve):
     """Retrieves passages from a Qdrant collection by embedding similarity.
 
-    The constructor takes the seed's arguments (``url``, ``collection_name``,
+    The constructor takes the classic arguments (``url``, ``collection_name``,
     ``embedding_model``, ``api_key``, ``k``) and dspy-qdrant's (``document_field``,
     ``vector_name``, ``vectorizer``; ``qdrant_collection_name`` and ``qdrant_client`` as
     keyword aliases). ``vector_name=None`` uses the collection's unnamed vector, or its
