@@ -24,6 +24,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::engine::{AliasAction, Collection, Engine, EngineError};
+use crate::legacy;
 use crate::rest::{self, Selected, Selector};
 use crate::snapshot;
 
@@ -80,6 +81,31 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
         .route("/collections/{name}/points/scroll", post(scroll_points))
         .route("/collections/{name}/points/query", post(query_points))
         .route("/collections/{name}/points/query/batch", post(query_batch))
+        .route(
+            "/collections/{name}/points/query/groups",
+            post(query_groups),
+        )
+        .route("/collections/{name}/points/search", post(search_points))
+        .route(
+            "/collections/{name}/points/search/batch",
+            post(search_batch),
+        )
+        .route(
+            "/collections/{name}/points/search/groups",
+            post(search_groups),
+        )
+        .route(
+            "/collections/{name}/points/recommend",
+            post(recommend_points),
+        )
+        .route(
+            "/collections/{name}/points/recommend/batch",
+            post(recommend_batch),
+        )
+        .route(
+            "/collections/{name}/points/recommend/groups",
+            post(recommend_groups),
+        )
         .route("/collections/{name}/index", put(create_index))
         .route(
             "/collections/{name}/index/{field}",
@@ -774,19 +800,26 @@ async fn scroll_points(
     reply(started, result.await)
 }
 
-fn run_query(
+/// The scored points of one query, as `[ScoredPoint]`.
+fn scored_points(
     collection: &Collection,
     request: rest::QueryRequestRest,
 ) -> Result<Value, EngineError> {
     let (request, offset) = rest::query_request(&collection.shard, request)?;
     let points = collection.shard.query(request)?;
     // `EdgeShard::query` fetches `limit + offset` and leaves the skip to the caller.
-    let points: Vec<Value> = points
+    Ok(points
         .into_iter()
         .skip(offset)
         .map(rest::scored_point_json)
-        .collect();
-    Ok(json!({"points": points}))
+        .collect())
+}
+
+fn run_query(
+    collection: &Collection,
+    request: rest::QueryRequestRest,
+) -> Result<Value, EngineError> {
+    Ok(json!({"points": scored_points(collection, request)?}))
 }
 
 async fn query_points(
@@ -827,6 +860,130 @@ async fn query_batch(
         .await
     };
     reply(started, result.await)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search, recommend and groups: the older endpoints, through the Query API's path
+// ---------------------------------------------------------------------------------------------
+
+/// Which older endpoint a request came in on.
+#[derive(Clone, Copy)]
+enum Legacy {
+    Search,
+    Recommend,
+}
+
+impl Legacy {
+    fn request(self, body: Value) -> Result<rest::QueryRequestRest, EngineError> {
+        match self {
+            Legacy::Search => legacy::search(body),
+            Legacy::Recommend => legacy::recommend(body),
+        }
+    }
+}
+
+async fn legacy_one(state: AppState, name: String, body: Bytes, kind: Legacy) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let request = kind.request(parse_body(&body)?)?;
+        blocking(move || scored_points(&collection, request)).await
+    };
+    reply(started, result.await)
+}
+
+async fn legacy_batch(state: AppState, name: String, body: Bytes, kind: Legacy) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let batch: legacy::Batch = parse_body(&body)?;
+        let requests = batch
+            .searches
+            .into_iter()
+            .map(|body| kind.request(body))
+            .collect::<Result<Vec<_>, _>>()?;
+        blocking(move || {
+            let results = requests
+                .into_iter()
+                .map(|request| scored_points(&collection, request))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Value::Array(results))
+        })
+        .await
+    };
+    reply(started, result.await)
+}
+
+async fn legacy_groups(
+    state: AppState,
+    name: String,
+    body: Bytes,
+    kind: legacy::GroupsOf,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let groups = legacy::groups(kind, parse_body(&body)?)?;
+        let engine = state.engine.clone();
+        blocking(move || legacy::run_groups(&engine, &collection, groups)).await
+    };
+    reply(started, result.await)
+}
+
+async fn search_points(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    legacy_one(state, name, body, Legacy::Search).await
+}
+
+async fn search_batch(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    legacy_batch(state, name, body, Legacy::Search).await
+}
+
+async fn recommend_points(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    legacy_one(state, name, body, Legacy::Recommend).await
+}
+
+async fn recommend_batch(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    legacy_batch(state, name, body, Legacy::Recommend).await
+}
+
+async fn search_groups(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    legacy_groups(state, name, body, legacy::GroupsOf::Search).await
+}
+
+async fn recommend_groups(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    legacy_groups(state, name, body, legacy::GroupsOf::Recommend).await
+}
+
+async fn query_groups(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    legacy_groups(state, name, body, legacy::GroupsOf::Query).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 
 mod engine;
 mod http;
+mod legacy;
 mod rest;
 mod snapshot;
 

@@ -827,7 +827,7 @@ impl Selector {
 // Query
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 pub struct QueryRequestRest {
     pub prefetch: Option<Value>,
     pub query: Option<Value>,

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import requests
 from qdrant_client import QdrantClient, models
 
 DIM = 24
@@ -322,3 +323,102 @@ def test_client_round_trip_matches_brute_force(
 
     assert client.delete_collection(collection)
     assert not client.collection_exists(collection)
+
+
+def _post(url: str, path: str, body: dict) -> Any:
+    """A plain HTTP call, as curl scripts and clients in other languages make it."""
+    response = requests.post(f"{url}{path}", json=body, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()["result"]
+
+
+def expected_groups(
+    ranked: list[tuple[int, float]], data: Data, key: str, size: int, limit: int
+) -> list[tuple[Any, list[int]]]:
+    """Points in score order into groups by their values at `key`; the first `limit` groups
+    to appear, `size` points each."""
+    groups: dict[Any, list[int]] = {}
+    for point_id, _ in ranked:
+        for value in dict.fromkeys(_values(data.payloads[point_id], key)):
+            hits = groups.setdefault(value, [])
+            if len(hits) < size:
+                hits.append(point_id)
+    return list(groups.items())[:limit]
+
+
+def test_groups_and_the_older_search_endpoints_match_brute_force(
+    client: QdrantClient, collection: str, qdrant_url: str
+) -> None:
+    distance = models.Distance.COSINE
+    data = Data(seed=7)
+    client.create_collection(collection, models.VectorParams(size=DIM, distance=distance))
+    client.upsert(
+        collection,
+        points=models.Batch(
+            ids=data.ids, vectors=data.vectors.tolist(), payloads=list(data.payloads.values())
+        ),
+        wait=True,
+    )
+    base = f"/collections/{collection}/points"
+    exact = {"exact": True}
+    ranked = expected_search(data, data.ids, distance, data.queries[0], None, N)
+    q = data.queries[0].tolist()
+
+    # qdrant-client's groups: by a keyword and by an array field.
+    for key, size, limit in [("color", 3, 4), ("tags", 2, 5)]:
+        got = client.query_points_groups(
+            collection,
+            query=q,
+            group_by=key,
+            group_size=size,
+            limit=limit,
+            search_params=models.SearchParams(exact=True),
+        ).groups
+        assert [(g.id, [p.id for p in g.hits]) for g in got] == expected_groups(
+            ranked, data, key, size, limit
+        )
+
+    # The older endpoints over plain HTTP.
+    flt = FILTERS["range"]
+    hits = _post(
+        qdrant_url, f"{base}/search", {"vector": q, "limit": 8, "filter": flt, "params": exact}
+    )
+    expected = expected_search(data, data.ids, distance, data.queries[0], flt, 8)
+    assert [(h["id"], round(h["score"], 4)) for h in hits] == [
+        (i, round(s, 4)) for i, s in expected
+    ]
+    batch = _post(
+        qdrant_url,
+        f"{base}/search/batch",
+        {
+            "searches": [
+                {"vector": v.tolist(), "limit": 3, "params": exact} for v in data.queries[1:3]
+            ]
+        },
+    )
+    for hits, v in zip(batch, data.queries[1:3], strict=True):
+        assert [h["id"] for h in hits] == [
+            i for i, _ in expected_search(data, data.ids, distance, v, None, 3)
+        ]
+    groups = _post(
+        qdrant_url,
+        f"{base}/search/groups",
+        {"vector": q, "group_by": "city.name", "group_size": 2, "limit": 3, "params": exact},
+    )["groups"]
+    assert [(g["id"], [h["id"] for h in g["hits"]]) for g in groups] == expected_groups(
+        ranked, data, "city.name", 2, 3
+    )
+    # Recommend by point ids: Qdrant's average_vector is 2 * avg(positive) - avg(negative),
+    # searched without the examples.
+    positive, negative = [5, 9], [40]
+    vectors = data.vectors / np.linalg.norm(data.vectors, axis=1, keepdims=True)
+    target = 2 * vectors[[p - 1 for p in positive]].mean(axis=0) - vectors[negative[0] - 1]
+    hits = _post(
+        qdrant_url,
+        f"{base}/recommend",
+        {"positive": positive, "negative": negative, "limit": 5, "params": exact},
+    )
+    others = [i for i in data.ids if i not in positive + negative]
+    assert [h["id"] for h in hits] == [
+        i for i, _ in expected_search(data, others, distance, target.astype(np.float32), None, 5)
+    ]

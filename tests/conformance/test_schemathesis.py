@@ -13,9 +13,9 @@ the fuzzer reaches the engine's real code paths rather than a 404 for a random c
 Operations left out, and why:
 
 * Everything the engine does not serve (cluster, shards and shard keys, full-storage and shard
-  snapshots, telemetry, metrics, issues, optimizations, facet, search/recommend/discover and
-  their batch/group/matrix forms, query groups, points/batch, vectors update/delete, named vector
-  creation/deletion): they answer 404 with no body, which the spec does not describe.
+  snapshots, telemetry, metrics, issues, optimizations, facet, discover and its batch form, the
+  search matrix, points/batch, vectors update/delete, named vector creation/deletion): they
+  answer 404 with no body, which the spec does not describe.
 * `recover_from_snapshot`: its `location` is a URL the server downloads; fuzzing it would make
   the engine connect to arbitrary hosts. It is covered in `embedded/tests/api.rs`.
 * `recover_from_uploaded_snapshot`: multipart upload, not served by the engine.
@@ -73,6 +73,13 @@ SERVED = [
     "scroll_points",
     "query_points",
     "query_batch_points",
+    "query_points_groups",
+    "search_points",
+    "search_batch_points",
+    "search_point_groups",
+    "recommend_points",
+    "recommend_batch_points",
+    "recommend_point_groups",
     "create_snapshot",
     "list_snapshots",
     "get_snapshot",
