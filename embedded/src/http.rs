@@ -106,6 +106,11 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
             "/collections/{name}/points/recommend/groups",
             post(recommend_groups),
         )
+        .route("/collections/{name}/points/discover", post(discover_points))
+        .route(
+            "/collections/{name}/points/discover/batch",
+            post(discover_batch),
+        )
         .route("/collections/{name}/index", put(create_index))
         .route(
             "/collections/{name}/index/{field}",
@@ -871,6 +876,7 @@ async fn query_batch(
 enum Legacy {
     Search,
     Recommend,
+    Discover,
 }
 
 impl Legacy {
@@ -878,6 +884,7 @@ impl Legacy {
         match self {
             Legacy::Search => legacy::search(body),
             Legacy::Recommend => legacy::recommend(body),
+            Legacy::Discover => legacy::discover(body),
         }
     }
 }
@@ -960,6 +967,22 @@ async fn recommend_batch(
     body: Bytes,
 ) -> Response {
     legacy_batch(state, name, body, Legacy::Recommend).await
+}
+
+async fn discover_points(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    legacy_one(state, name, body, Legacy::Discover).await
+}
+
+async fn discover_batch(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    legacy_batch(state, name, body, Legacy::Discover).await
 }
 
 async fn search_groups(

@@ -1,5 +1,5 @@
 //! Qdrant's older search endpoints, answered through the Query API's path: `points/search`,
-//! `points/recommend` and their `batch` forms are rewritten as `points/query` requests, and
+//! `points/recommend`, `points/discover` and their `batch` forms are rewritten as `points/query` requests, and
 //! the `groups` forms of search, recommend and query group what one query returns. There is
 //! no second search implementation: every score comes from [`rest::query_request`].
 
@@ -124,6 +124,37 @@ pub fn recommend(body: Value) -> Result<QueryRequestRest, EngineError> {
     let recommend: Recommend = from_value(body)?;
     let limit = recommend.limit.ok_or_else(|| missing("limit"))?;
     from_value(recommend_query(recommend, Some(limit)))
+}
+
+/// `points/discover`'s `DiscoverRequest`: a discovery query with a target, a context query
+/// without one.
+#[derive(Deserialize)]
+struct Discover {
+    target: Option<Value>,
+    context: Option<Value>,
+    using: Option<Value>,
+    lookup_from: Option<Value>,
+    limit: Option<usize>,
+    #[serde(flatten)]
+    common: Common,
+}
+
+/// A `DiscoverRequest` body as the equivalent `QueryRequest`.
+pub fn discover(body: Value) -> Result<QueryRequestRest, EngineError> {
+    let discover: Discover = from_value(body)?;
+    let limit = discover.limit.ok_or_else(|| missing("limit"))?;
+    let context = discover.context.unwrap_or(Value::Array(vec![]));
+    let query = match discover.target {
+        Some(target) => json!({"discover": {"target": target, "context": context}}),
+        None => json!({"context": context}),
+    };
+    let mut query = discover
+        .common
+        .into_query(query, discover.using, Some(limit));
+    if let Some(lookup_from) = discover.lookup_from {
+        query["lookup_from"] = lookup_from;
+    }
+    from_value(query)
 }
 
 /// `{"searches": [...]}`, the body of every `batch` endpoint.

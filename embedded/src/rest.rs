@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use qdrant_edge::external::ordered_float::OrderedFloat;
 use qdrant_edge::{
-    DEFAULT_VECTOR_NAME, Distance, EdgeConfig, EdgeOptimizersConfig, EdgeShard,
-    EdgeSparseVectorParams, EdgeVectorParams, Filter, Fusion, HasIdCondition, HnswIndexConfig, Mmr,
-    Modifier, MultiVectorConfig, NamedQuery, OrderByInterface, PointId, PointStructPersisted,
-    Prefetch, QuantizationConfig, QueryEnum, QueryRequest, RecommendQuery, Record, Sample,
-    ScoredPoint, ScoringQuery, SearchParams, SparseVector, TypedMultiDenseVector, VectorInternal,
-    VectorPersisted, VectorStorageDatatype, VectorStructInternal, VectorStructPersisted,
-    WalOptions, WithPayloadInterface, WithVector,
+    ContextPair, ContextQuery, DEFAULT_VECTOR_NAME, DiscoverQuery, Distance, EdgeConfig,
+    EdgeOptimizersConfig, EdgeShard, EdgeSparseVectorParams, EdgeVectorParams, Filter, Fusion,
+    HasIdCondition, HnswIndexConfig, Mmr, Modifier, MultiVectorConfig, NamedQuery,
+    OrderByInterface, PointId, PointStructPersisted, Prefetch, QuantizationConfig, QueryEnum,
+    QueryRequest, RecommendQuery, Record, Sample, ScoredPoint, ScoringQuery, SearchParams,
+    SparseVector, TypedMultiDenseVector, VectorInternal, VectorPersisted, VectorStorageDatatype,
+    VectorStructInternal, VectorStructPersisted, WalOptions, WithPayloadInterface, WithVector,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -1082,12 +1082,33 @@ fn scoring_query(
         return Err(EngineError::bad_input(
             "formula queries are not supported by the embedded engine",
         ));
-    } else if ["discover", "context", "relevance_feedback"]
-        .iter()
-        .any(|k| map.contains_key(*k))
-    {
+    } else if let Some(discover) = map.remove("discover") {
+        #[derive(Deserialize)]
+        struct DiscoverRest {
+            target: Value,
+            context: Value,
+        }
+        let d: DiscoverRest = from_value(discover)?;
+        let target = vector_input(shard, d.target, using_name, &mut referenced)?;
+        let pairs = context_pairs(shard, d.context, using_name, &mut referenced)?;
+        ScoringQuery::Vector(QueryEnum::Discover(NamedQuery {
+            query: DiscoverQuery::new(target, pairs),
+            using: using.map(str::to_owned),
+        }))
+    } else if let Some(context) = map.remove("context") {
+        let pairs = context_pairs(shard, context, using_name, &mut referenced)?;
+        if pairs.is_empty() {
+            return Err(EngineError::bad_input(
+                "context query needs at least one pair of positive and negative examples",
+            ));
+        }
+        ScoringQuery::Vector(QueryEnum::Context(NamedQuery {
+            query: ContextQuery::new(pairs),
+            using: using.map(str::to_owned),
+        }))
+    } else if map.contains_key("relevance_feedback") {
         return Err(EngineError::bad_input(
-            "discover, context and relevance feedback queries are not supported by the embedded engine",
+            "relevance feedback queries are not supported by the embedded engine",
         ));
     } else if ["text", "image", "object"]
         .iter()
@@ -1106,6 +1127,34 @@ fn scoring_query(
         return Err(EngineError::bad_input("Fusion queries require prefetches"));
     }
     Ok((scoring, referenced))
+}
+
+/// A `ContextInput`: one `{positive, negative}` pair or a list of them.
+fn context_pairs(
+    shard: &EdgeShard,
+    context: Value,
+    using: &str,
+    referenced: &mut Vec<PointId>,
+) -> Result<Vec<ContextPair<VectorInternal>>, EngineError> {
+    #[derive(Deserialize)]
+    struct PairRest {
+        positive: Value,
+        negative: Value,
+    }
+    let list = match context {
+        Value::Null => vec![],
+        Value::Array(list) => list,
+        one => vec![one],
+    };
+    list.into_iter()
+        .map(|pair| {
+            let pair: PairRest = from_value(pair)?;
+            Ok(ContextPair {
+                positive: vector_input(shard, pair.positive, using, referenced)?,
+                negative: vector_input(shard, pair.negative, using, referenced)?,
+            })
+        })
+        .collect()
 }
 
 fn nearest(vector: VectorInternal, using: Option<&str>) -> ScoringQuery {

@@ -382,3 +382,106 @@ fn groups_of_search_recommend_and_query() {
     }
     server.stop();
 }
+
+fn dot(a: [f32; 4], b: [f32; 4]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn fast_sigmoid(x: f32) -> f32 {
+    x / (1.0 + x.abs())
+}
+
+/// Ids by descending `score`, ties by ascending id, without `exclude`.
+fn ranked(score: impl Fn([f32; 4]) -> f32, exclude: &[u64]) -> Vec<(u64, f32)> {
+    let mut scored: Vec<(u64, f32)> = (1..=N)
+        .filter(|i| !exclude.contains(i))
+        .map(|i| (i, score(vector(i))))
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    scored
+}
+
+#[test]
+fn discover_and_context_answer_as_qdrant_defines_them() {
+    let server = Server::start();
+    dot_collection(&server, "d");
+    let target = [0.5, 0.5, 0.0, 0.2];
+    let pairs = [(3u64, 17u64), (8, 25)];
+    let side = |v: [f32; 4], (p, n): (u64, u64)| {
+        dot(v, vector(p)).total_cmp(&dot(v, vector(n))) as i8 as f32
+    };
+    // Discovery: how many pairs a point sits on the positive side of, then closeness to
+    // the target (squashed into 0..1).
+    let discover = ranked(
+        |v| {
+            let rank: f32 = pairs.iter().map(|&pair| side(v, pair)).sum();
+            rank + 0.5 * (fast_sigmoid(dot(v, target)) + 1.0)
+        },
+        &[3, 17, 8, 25],
+    );
+    let context = json!([{"positive": 3, "negative": 17}, {"positive": 8, "negative": 25}]);
+    let hits = server.ok(
+        "POST",
+        "/collections/d/points/discover",
+        Some(json!({"target": target, "context": context, "limit": 6})),
+    );
+    assert_scores(&hits, &discover[..6]);
+    let via_query = server.ok(
+        "POST",
+        "/collections/d/points/query",
+        Some(json!({"query": {"discover": {"target": target, "context": context}}, "limit": 6})),
+    );
+    assert_eq!(hits, via_query["points"]);
+
+    // Context: only the pairs, as a loss that is 0 on the positive side of every pair.
+    let expected = ranked(
+        |v| {
+            pairs
+                .iter()
+                .map(|&(p, n)| {
+                    let margin = dot(v, vector(p)) - dot(v, vector(n)) - f32::EPSILON;
+                    fast_sigmoid(margin.min(0.0))
+                })
+                .sum()
+        },
+        &[3, 17, 8, 25],
+    );
+    let batch = server.ok(
+        "POST",
+        "/collections/d/points/discover/batch",
+        Some(json!({"searches": [
+            {"context": context, "limit": 26},
+            {"target": 5, "context": [], "limit": 3},
+        ]})),
+    );
+    let got: Vec<f32> = batch[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["score"].as_f64().unwrap() as f32)
+        .collect();
+    let want: Vec<f32> = expected.iter().map(|e| e.1).collect();
+    assert_eq!(got.len(), want.len(), "{}", batch[0]);
+    for (g, w) in got.iter().zip(&want) {
+        assert!((g - w).abs() < 1e-4, "{got:?} vs {want:?}");
+    }
+    // No pairs: discovery is ordered by the target alone.
+    let by_target = ranked(|v| 0.5 * (fast_sigmoid(dot(v, vector(5))) + 1.0), &[5]);
+    assert_scores(&batch[1], &by_target[..3]);
+
+    let message = server.err(
+        "POST",
+        "/collections/d/points/discover",
+        Some(json!({"target": target, "context": context})),
+        400,
+    );
+    assert_eq!(message, "Json deserialize error: missing field `limit`");
+    let message = server.err(
+        "POST",
+        "/collections/d/points/query",
+        Some(json!({"query": {"context": []}})),
+        400,
+    );
+    assert!(message.starts_with("Wrong input: "), "{message}");
+    server.stop();
+}
