@@ -111,6 +111,7 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
             "/collections/{name}/points/discover/batch",
             post(discover_batch),
         )
+        .route("/collections/{name}/facet", post(facet))
         .route("/collections/{name}/index", put(create_index))
         .route(
             "/collections/{name}/index/{field}",
@@ -863,6 +864,17 @@ async fn query_batch(
             Ok(Value::Array(results))
         })
         .await
+    };
+    reply(started, result.await)
+}
+
+/// `POST /collections/{name}/facet`: the most frequent values of an indexed payload key.
+async fn facet(State(state): State<AppState>, Path(name): Path<String>, body: Bytes) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let request = rest::facet_request(parse_body(&body)?)?;
+        blocking(move || Ok(rest::facet_json(collection.shard.facet(request)?))).await
     };
     reply(started, result.await)
 }

@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use qdrant_edge::external::ordered_float::OrderedFloat;
 use qdrant_edge::{
     ContextPair, ContextQuery, DEFAULT_VECTOR_NAME, DiscoverQuery, Distance, EdgeConfig,
-    EdgeOptimizersConfig, EdgeShard, EdgeSparseVectorParams, EdgeVectorParams, Filter, Fusion,
-    HasIdCondition, HnswIndexConfig, Mmr, Modifier, MultiVectorConfig, NamedQuery,
-    OrderByInterface, PointId, PointStructPersisted, Prefetch, QuantizationConfig, QueryEnum,
-    QueryRequest, RecommendQuery, Record, Sample, ScoredPoint, ScoringQuery, SearchParams,
-    SparseVector, TypedMultiDenseVector, VectorInternal, VectorPersisted, VectorStorageDatatype,
-    VectorStructInternal, VectorStructPersisted, WalOptions, WithPayloadInterface, WithVector,
+    EdgeOptimizersConfig, EdgeShard, EdgeSparseVectorParams, EdgeVectorParams, FacetRequest,
+    FacetResponse, FacetValue, Filter, Fusion, HasIdCondition, HnswIndexConfig, JsonPath, Mmr,
+    Modifier, MultiVectorConfig, NamedQuery, OrderByInterface, PointId, PointStructPersisted,
+    Prefetch, QuantizationConfig, QueryEnum, QueryRequest, RecommendQuery, Record, Sample,
+    ScoredPoint, ScoringQuery, SearchParams, SparseVector, TypedMultiDenseVector, VectorInternal,
+    VectorPersisted, VectorStorageDatatype, VectorStructInternal, VectorStructPersisted,
+    WalOptions, WithPayloadInterface, WithVector,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -821,6 +822,54 @@ impl Selector {
             )),
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facets
+// ---------------------------------------------------------------------------------------------
+
+/// `FacetRequest`; `shard_key` names the one shard there is.
+#[derive(Deserialize)]
+pub struct FacetRest {
+    key: JsonPath,
+    limit: Option<usize>,
+    filter: Option<Filter>,
+    exact: Option<bool>,
+    #[serde(rename = "shard_key")]
+    _shard_key: Option<Value>,
+}
+
+pub fn facet_request(request: FacetRest) -> Result<FacetRequest, EngineError> {
+    let limit = request.limit.unwrap_or(10);
+    if limit == 0 {
+        return Err(EngineError::validation(
+            "limit: value 0 invalid, must be 1 or larger",
+        ));
+    }
+    Ok(FacetRequest {
+        key: request.key,
+        limit,
+        filter: request.filter,
+        exact: request.exact.unwrap_or(false),
+    })
+}
+
+/// `FacetResponse`: hits by descending count, then ascending value.
+pub fn facet_json(response: FacetResponse) -> Value {
+    let hits: Vec<Value> = response
+        .hits
+        .into_iter()
+        .map(|hit| {
+            let value = match hit.value {
+                FacetValue::Keyword(s) => Value::String(s),
+                FacetValue::Int(i) => Value::from(i),
+                FacetValue::Uuid(u) => Value::String(uuid::Uuid::from_u128(u).to_string()),
+                FacetValue::Bool(b) => Value::Bool(b),
+            };
+            json!({"value": value, "count": hit.count})
+        })
+        .collect();
+    json!({"hits": hits})
 }
 
 // ---------------------------------------------------------------------------------------------
