@@ -33,7 +33,7 @@ fn expected(key: &str, keep: impl Fn(u64) -> bool, limit: usize) -> Vec<Value> {
         }
     }
     let mut hits: Vec<(Value, u64)> = counts.into_values().collect();
-    hits.sort_by(|a, b| b.1.cmp(&a.1)); // stable: equal counts keep ascending values
+    hits.sort_by_key(|h| std::cmp::Reverse(h.1)); // stable: equal counts keep ascending values
     hits.into_iter()
         .take(limit)
         .map(|(value, count)| json!({"value": value, "count": count}))
