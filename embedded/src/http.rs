@@ -14,10 +14,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use qdrant_edge::{
-    CountRequest, CreateIndex, DeletePayloadOp, FieldIndexOperations, Filter, JsonPath,
-    OrderByInterface, Payload, PayloadFieldSchema, PayloadOps, PointId, PointInsertOperations,
-    PointOperations, ScrollRequest, SetPayloadOp, UpdateOperation, WithPayloadInterface,
-    WithVector,
+    CountRequest, CreateIndex, FieldIndexOperations, Filter, JsonPath, OrderByInterface,
+    PayloadFieldSchema, PointId, ScrollRequest, UpdateOperation, WithPayloadInterface, WithVector,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -25,8 +23,9 @@ use serde_json::{Value, json};
 
 use crate::engine::{AliasAction, Collection, Engine, EngineError};
 use crate::legacy;
-use crate::rest::{self, Selected, Selector};
+use crate::rest;
 use crate::snapshot;
+use crate::updates::{self, UpdateRest};
 
 /// Qdrant's default cap on request bodies.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -65,6 +64,12 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
         )
         .route("/collections/{name}/points/{id}", get(get_point))
         .route("/collections/{name}/points/delete", post(delete_points))
+        .route("/collections/{name}/points/batch", post(batch_update))
+        .route("/collections/{name}/points/vectors", put(update_vectors))
+        .route(
+            "/collections/{name}/points/vectors/delete",
+            post(delete_vectors),
+        )
         .route(
             "/collections/{name}/points/payload",
             post(set_payload).put(overwrite_payload),
@@ -451,25 +456,32 @@ async fn write(
     Ok(json!({"operation_id": operation_id, "status": status}))
 }
 
+/// Parses a `T` body, makes it an update with `wrap`, checks it and writes it.
+async fn update<T: DeserializeOwned>(
+    state: AppState,
+    name: String,
+    params: HashMap<String, String>,
+    body: Bytes,
+    wrap: fn(T) -> UpdateRest,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let wait = wait_param(&params, false)?;
+        let collection = state.engine.get(&name)?;
+        let request: T = parse_body(&body)?;
+        let operation = updates::operation(&collection.shard.config(), wrap(request))?;
+        write(&state, collection, wait, operation).await
+    };
+    reply(started, result.await)
+}
+
 async fn upsert_points(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    let started = Instant::now();
-    let result = async {
-        let wait = wait_param(&params, false)?;
-        let collection = state.engine.get(&name)?;
-        let request: rest::UpsertRequest = parse_body(&body)?;
-        let points = rest::upsert_points(request)?;
-        rest::check_points(&collection.shard.config(), &points)?;
-        let operation = UpdateOperation::PointOperation(PointOperations::UpsertPoints(
-            PointInsertOperations::PointsList(points),
-        ));
-        write(&state, collection, wait, operation).await
-    };
-    reply(started, result.await)
+    update(state, name, params, body, UpdateRest::Upsert).await
 }
 
 async fn delete_points(
@@ -478,63 +490,7 @@ async fn delete_points(
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    let started = Instant::now();
-    let result = async {
-        let wait = wait_param(&params, false)?;
-        let collection = state.engine.get(&name)?;
-        let selector: Selector = parse_body(&body)?;
-        let operation = UpdateOperation::PointOperation(match selector.into_selected()? {
-            Selected::Ids(ids) => PointOperations::DeletePoints { ids },
-            Selected::Filter(filter) => PointOperations::DeletePointsByFilter(filter),
-        });
-        write(&state, collection, wait, operation).await
-    };
-    reply(started, result.await)
-}
-
-#[derive(Deserialize)]
-struct SetPayloadRest {
-    payload: Payload,
-    points: Option<Vec<PointId>>,
-    filter: Option<Filter>,
-    key: Option<JsonPath>,
-}
-
-async fn set_payload_common(
-    state: AppState,
-    name: String,
-    params: HashMap<String, String>,
-    body: Bytes,
-    overwrite: bool,
-) -> Response {
-    let started = Instant::now();
-    let result = async {
-        let wait = wait_param(&params, false)?;
-        let collection = state.engine.get(&name)?;
-        let request: SetPayloadRest = parse_body(&body)?;
-        let (points, filter) = match (Selector {
-            points: request.points,
-            filter: request.filter,
-        })
-        .into_selected()?
-        {
-            Selected::Ids(ids) => (Some(ids), None),
-            Selected::Filter(filter) => (None, Some(filter)),
-        };
-        let op = SetPayloadOp {
-            payload: request.payload,
-            points,
-            filter,
-            key: if overwrite { None } else { request.key },
-        };
-        let operation = UpdateOperation::PayloadOperation(if overwrite {
-            PayloadOps::OverwritePayload(op)
-        } else {
-            PayloadOps::SetPayload(op)
-        });
-        write(&state, collection, wait, operation).await
-    };
-    reply(started, result.await)
+    update(state, name, params, body, UpdateRest::Delete).await
 }
 
 async fn set_payload(
@@ -543,7 +499,7 @@ async fn set_payload(
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    set_payload_common(state, name, params, body, false).await
+    update(state, name, params, body, UpdateRest::SetPayload).await
 }
 
 async fn overwrite_payload(
@@ -552,7 +508,7 @@ async fn overwrite_payload(
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    set_payload_common(state, name, params, body, true).await
+    update(state, name, params, body, UpdateRest::OverwritePayload).await
 }
 
 async fn delete_payload(
@@ -561,38 +517,40 @@ async fn delete_payload(
     Query(params): Params,
     body: Bytes,
 ) -> Response {
-    let started = Instant::now();
-    #[derive(Deserialize)]
-    struct DeletePayloadRest {
-        keys: Vec<JsonPath>,
-        points: Option<Vec<PointId>>,
-        filter: Option<Filter>,
-    }
-    let result = async {
-        let wait = wait_param(&params, false)?;
-        let collection = state.engine.get(&name)?;
-        let request: DeletePayloadRest = parse_body(&body)?;
-        let (points, filter) = match (Selector {
-            points: request.points,
-            filter: request.filter,
-        })
-        .into_selected()?
-        {
-            Selected::Ids(ids) => (Some(ids), None),
-            Selected::Filter(filter) => (None, Some(filter)),
-        };
-        let operation =
-            UpdateOperation::PayloadOperation(PayloadOps::DeletePayload(DeletePayloadOp {
-                keys: request.keys,
-                points,
-                filter,
-            }));
-        write(&state, collection, wait, operation).await
-    };
-    reply(started, result.await)
+    update(state, name, params, body, UpdateRest::DeletePayload).await
 }
 
 async fn clear_payload(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    update(state, name, params, body, UpdateRest::ClearPayload).await
+}
+
+async fn update_vectors(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    update(state, name, params, body, UpdateRest::UpdateVectors).await
+}
+
+async fn delete_vectors(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    update(state, name, params, body, UpdateRest::DeleteVectors).await
+}
+
+/// `POST .../points/batch`: every operation is checked first (a bad one writes nothing), then
+/// they are applied in order; a failure at apply time leaves the earlier ones applied, as in
+/// Qdrant. The answer has one `UpdateResult` per operation.
+async fn batch_update(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(params): Params,
@@ -602,12 +560,20 @@ async fn clear_payload(
     let result = async {
         let wait = wait_param(&params, false)?;
         let collection = state.engine.get(&name)?;
-        let selector: Selector = parse_body(&body)?;
-        let operation = UpdateOperation::PayloadOperation(match selector.into_selected()? {
-            Selected::Ids(points) => PayloadOps::ClearPayload { points },
-            Selected::Filter(filter) => PayloadOps::ClearPayloadByFilter(filter),
-        });
-        write(&state, collection, wait, operation).await
+        let batch: updates::BatchRest = parse_body(&body)?;
+        let operations = {
+            let config = collection.shard.config();
+            batch
+                .operations
+                .into_iter()
+                .map(|update| updates::operation(&config, update))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let mut results = Vec::with_capacity(operations.len());
+        for operation in operations {
+            results.push(write(&state, collection.clone(), wait, operation).await?);
+        }
+        Ok(Value::Array(results))
     };
     reply(started, result.await)
 }

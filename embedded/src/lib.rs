@@ -16,6 +16,7 @@ mod http;
 mod legacy;
 mod rest;
 mod snapshot;
+mod updates;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

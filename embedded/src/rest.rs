@@ -740,29 +740,43 @@ pub fn check_points(
     config: &EdgeConfig,
     points: &[PointStructPersisted],
 ) -> Result<(), EngineError> {
-    for point in points {
-        match &point.vector {
-            VectorStructPersisted::Single(v) => check_vector(
+    points
+        .iter()
+        .try_for_each(|point| check_vectors(config, &point.vector))
+}
+
+/// One point's vectors against the collection's vector names, kinds and sizes.
+pub fn check_vectors(
+    config: &EdgeConfig,
+    vector: &VectorStructPersisted,
+) -> Result<(), EngineError> {
+    match vector {
+        VectorStructPersisted::Single(v) => check_vector(
+            config,
+            DEFAULT_VECTOR_NAME,
+            &VectorInternal::Dense(v.clone()),
+        ),
+        VectorStructPersisted::MultiDense(m) => {
+            check_multi(m)?;
+            check_vector(
                 config,
                 DEFAULT_VECTOR_NAME,
-                &VectorInternal::Dense(v.clone()),
-            )?,
-            VectorStructPersisted::MultiDense(m) => {
-                check_multi(m)?;
-                check_vector(
-                    config,
-                    DEFAULT_VECTOR_NAME,
-                    &VectorInternal::MultiDense(TypedMultiDenseVector::new_unchecked(m.clone())),
-                )?
-            }
-            VectorStructPersisted::Named(map) => {
-                for (name, v) in map {
-                    check_vector(config, name, &persisted_to_internal(v)?)?;
-                }
-            }
+                &VectorInternal::MultiDense(TypedMultiDenseVector::new_unchecked(m.clone())),
+            )
         }
+        VectorStructPersisted::Named(map) => map
+            .iter()
+            .try_for_each(|(name, v)| check_vector(config, name, &persisted_to_internal(v)?)),
     }
-    Ok(())
+}
+
+/// A vector name the collection has (dense or sparse).
+pub fn check_vector_exists(config: &EdgeConfig, name: &str) -> Result<(), EngineError> {
+    if config.vectors.contains_key(name) || config.sparse_vectors.contains_key(name) {
+        Ok(())
+    } else {
+        Err(vector_name_error(name))
+    }
 }
 
 /// Qdrant's `Record`: `payload` and `vector` are always present (null when not requested).

@@ -13,8 +13,8 @@ the fuzzer reaches the engine's real code paths rather than a 404 for a random c
 Operations left out, and why:
 
 * Everything the engine does not serve (cluster, shards and shard keys, full-storage and shard
-  snapshots, telemetry, metrics, issues, optimizations, the search matrix, points/batch, vectors update/delete, named vector creation/deletion): they
-  answer 404 with no body, which the spec does not describe.
+  snapshots, telemetry, metrics, issues, optimizations, the search matrix, named vector
+  creation/deletion): they answer 404 with no body, which the spec does not describe.
 * `recover_from_snapshot`: its `location` is a URL the server downloads; fuzzing it would make
   the engine connect to arbitrary hosts. It is covered in `embedded/tests/api.rs`.
 * `recover_from_uploaded_snapshot`: multipart upload, not served by the engine.
@@ -82,6 +82,9 @@ SERVED = [
     "discover_points",
     "discover_batch_points",
     "facet",
+    "batch_update",
+    "update_vectors",
+    "delete_vectors",
     "create_snapshot",
     "list_snapshots",
     "get_snapshot",

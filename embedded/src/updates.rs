@@ -1,0 +1,173 @@
+//! Point updates: each REST body becomes one `UpdateOperation`, checked against the
+//! collection's config before anything is written. The single endpoints and `points/batch`
+//! (whose `operations` are these bodies, tagged by name) share them.
+
+use qdrant_edge::{
+    DeletePayloadOp, EdgeConfig, Filter, JsonPath, Payload, PayloadOps, PointId, PointIdsList,
+    PointInsertOperations, PointOperations, PointVectorsPersisted, SetPayloadOp, UpdateOperation,
+    UpdateVectorsOp, VectorOperations,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::engine::EngineError;
+use crate::rest::{self, Selected, Selector};
+
+/// `points` or `filter`, and Qdrant's custom-sharding `shard_key` (one shard here).
+#[derive(Deserialize)]
+pub struct SelectorRest {
+    points: Option<Vec<PointId>>,
+    filter: Option<Filter>,
+    #[serde(rename = "shard_key")]
+    _shard_key: Option<Value>,
+}
+
+impl SelectorRest {
+    fn selected(self) -> Result<Selected, EngineError> {
+        Selector {
+            points: self.points,
+            filter: self.filter,
+        }
+        .into_selected()
+    }
+
+    /// `(points, filter)`, exactly one of them set.
+    fn split(self) -> Result<(Option<Vec<PointId>>, Option<Filter>), EngineError> {
+        Ok(match self.selected()? {
+            Selected::Ids(ids) => (Some(ids), None),
+            Selected::Filter(filter) => (None, Some(filter)),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SetPayloadRest {
+    payload: Payload,
+    key: Option<JsonPath>,
+    #[serde(flatten)]
+    selector: SelectorRest,
+}
+
+#[derive(Deserialize)]
+pub struct DeletePayloadRest {
+    keys: Vec<JsonPath>,
+    #[serde(flatten)]
+    selector: SelectorRest,
+}
+
+#[derive(Deserialize)]
+pub struct UpdateVectorsRest {
+    points: Vec<PointVectorsPersisted>,
+    update_filter: Option<Filter>,
+    #[serde(rename = "shard_key")]
+    _shard_key: Option<Value>,
+}
+
+#[derive(Deserialize)]
+pub struct DeleteVectorsRest {
+    vector: Vec<String>,
+    #[serde(flatten)]
+    selector: SelectorRest,
+}
+
+/// One update, named as in `points/batch`'s `operations`.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateRest {
+    Upsert(rest::UpsertRequest),
+    Delete(SelectorRest),
+    SetPayload(SetPayloadRest),
+    OverwritePayload(SetPayloadRest),
+    DeletePayload(DeletePayloadRest),
+    ClearPayload(SelectorRest),
+    UpdateVectors(UpdateVectorsRest),
+    DeleteVectors(DeleteVectorsRest),
+}
+
+/// `points/batch`'s body.
+#[derive(Deserialize)]
+pub struct BatchRest {
+    pub operations: Vec<UpdateRest>,
+}
+
+/// The operation for `update`, checked against `config`.
+pub fn operation(config: &EdgeConfig, update: UpdateRest) -> Result<UpdateOperation, EngineError> {
+    Ok(match update {
+        UpdateRest::Upsert(request) => {
+            let points = rest::upsert_points(request)?;
+            rest::check_points(config, &points)?;
+            UpdateOperation::PointOperation(PointOperations::UpsertPoints(
+                PointInsertOperations::PointsList(points),
+            ))
+        }
+        UpdateRest::Delete(selector) => {
+            UpdateOperation::PointOperation(match selector.selected()? {
+                Selected::Ids(ids) => PointOperations::DeletePoints { ids },
+                Selected::Filter(filter) => PointOperations::DeletePointsByFilter(filter),
+            })
+        }
+        UpdateRest::SetPayload(request) => {
+            let (points, filter) = request.selector.split()?;
+            UpdateOperation::PayloadOperation(PayloadOps::SetPayload(SetPayloadOp {
+                payload: request.payload,
+                points,
+                filter,
+                key: request.key,
+            }))
+        }
+        UpdateRest::OverwritePayload(request) => {
+            let (points, filter) = request.selector.split()?;
+            UpdateOperation::PayloadOperation(PayloadOps::OverwritePayload(SetPayloadOp {
+                payload: request.payload,
+                points,
+                filter,
+                key: None,
+            }))
+        }
+        UpdateRest::DeletePayload(request) => {
+            let (points, filter) = request.selector.split()?;
+            UpdateOperation::PayloadOperation(PayloadOps::DeletePayload(DeletePayloadOp {
+                keys: request.keys,
+                points,
+                filter,
+            }))
+        }
+        UpdateRest::ClearPayload(selector) => {
+            UpdateOperation::PayloadOperation(match selector.selected()? {
+                Selected::Ids(points) => PayloadOps::ClearPayload { points },
+                Selected::Filter(filter) => PayloadOps::ClearPayloadByFilter(filter),
+            })
+        }
+        UpdateRest::UpdateVectors(request) => {
+            if request.points.is_empty() {
+                return Err(EngineError::validation(
+                    "points: must contain at least one point",
+                ));
+            }
+            for point in &request.points {
+                rest::check_vectors(config, &point.vector)?;
+            }
+            UpdateOperation::VectorOperation(VectorOperations::UpdateVectors(UpdateVectorsOp {
+                points: request.points,
+                update_filter: request.update_filter,
+            }))
+        }
+        UpdateRest::DeleteVectors(request) => {
+            if request.vector.is_empty() {
+                return Err(EngineError::validation(
+                    "vector: must name at least one vector",
+                ));
+            }
+            for name in &request.vector {
+                rest::check_vector_exists(config, name)?;
+            }
+            let names = request.vector;
+            UpdateOperation::VectorOperation(match request.selector.selected()? {
+                Selected::Ids(points) => {
+                    VectorOperations::DeleteVectors(PointIdsList::from(points), names)
+                }
+                Selected::Filter(filter) => VectorOperations::DeleteVectorsByFilter(filter, names),
+            })
+        }
+    })
+}
