@@ -793,12 +793,40 @@ pub fn record_json(record: Record) -> Value {
 }
 
 fn vector_json(vector: VectorStructInternal) -> Value {
-    serde_json::to_value(VectorStructPersisted::from(vector)).unwrap_or(Value::Null)
+    let mut json = serde_json::to_value(VectorStructPersisted::from(vector)).unwrap_or(Value::Null);
+    shortest_f32(&mut json);
+    json
+}
+
+/// An `f32` as JSON the way Qdrant writes it: the shortest text that reads back as the same
+/// `f32` (`0.15`, where widening to `f64` first would give `0.15000000596046448`).
+pub fn f32_json(x: f32) -> Value {
+    // `f32`'s Display is the shortest round-trip form; as an `f64` it prints the same way.
+    x.to_string()
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(Value::Null, Value::Number)
+}
+
+/// Rewrites every non-integer number in `value` (vectors: `f32`s widened to `f64` by
+/// serde_json) in its shortest `f32` form. Sparse indices are integers and stay as they are.
+fn shortest_f32(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(x) = n.as_f64() {
+                *value = f32_json(x as f32);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(shortest_f32),
+        Value::Object(map) => map.values_mut().for_each(shortest_f32),
+        _ => {}
+    }
 }
 
 /// Qdrant's `ScoredPoint`: `payload` and `vector` only when requested.
 pub fn scored_point_json(point: ScoredPoint) -> Value {
-    let mut out = json!({"id": point.id, "version": point.version, "score": point.score});
+    let mut out = json!({"id": point.id, "version": point.version, "score": f32_json(point.score)});
     if let Some(payload) = point.payload {
         out["payload"] = Value::Object(payload.0);
     }

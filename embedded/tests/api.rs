@@ -1150,3 +1150,40 @@ fn conformance_regressions() {
     }
     server.stop();
 }
+
+#[test]
+fn vectors_and_scores_come_back_as_the_f32_they_are() {
+    // Qdrant stores f32 and writes each value the shortest way that reads back as the same
+    // f32: 0.15, not 0.15000000596046448 (the f64 nearest to that f32).
+    let s = Server::start();
+    s.ok(
+        "PUT",
+        "/collections/v",
+        Some(json!({"vectors": {"size": 4, "distance": "Dot"}, "sparse_vectors": {"w": {}}})),
+    );
+    let dense = [0.15f32, -0.1, 1e-7, 3.0];
+    s.ok(
+        "PUT",
+        "/collections/v/points?wait=true",
+        Some(json!({"points": [{"id": 1, "vector": {"": dense, "w": {"indices": [7], "values": [0.3]}}}]})),
+    );
+    let record = &s.ok(
+        "POST",
+        "/collections/v/points",
+        Some(json!({"ids": [1], "with_vector": true})),
+    )[0];
+    assert_eq!(record["vector"][""], json!([0.15, -0.1, 1e-7, 3.0]));
+    assert_eq!(
+        record["vector"]["w"],
+        json!({"indices": [7], "values": [0.3]})
+    );
+    let hit = &s.ok(
+        "POST",
+        "/collections/v/points/query",
+        Some(json!({"query": [1.0, 0.0, 0.0, 0.0], "with_vector": true})),
+    )["points"][0];
+    let text = hit["score"].to_string();
+    assert_eq!(text, "0.15", "{hit}");
+    assert_eq!(hit["vector"][""], json!([0.15, -0.1, 1e-7, 3.0]));
+    s.stop();
+}
