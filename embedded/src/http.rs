@@ -774,10 +774,13 @@ async fn scroll_points(
 
 /// The scored points of one query, as `[ScoredPoint]`.
 fn scored_points(
+    engine: &Engine,
     collection: &Collection,
     request: rest::QueryRequestRest,
 ) -> Result<Value, EngineError> {
-    let (request, offset) = rest::query_request(&collection.shard, request)?;
+    let lookup = rest::lookup_collection(engine, &request)?;
+    let lookup = lookup.as_ref().map(|c| &c.shard);
+    let (request, offset) = rest::query_request(&collection.shard, lookup, request)?;
     let points = collection.shard.query(request)?;
     // `EdgeShard::query` fetches `limit + offset` and leaves the skip to the caller.
     Ok(points
@@ -788,10 +791,11 @@ fn scored_points(
 }
 
 fn run_query(
+    engine: &Engine,
     collection: &Collection,
     request: rest::QueryRequestRest,
 ) -> Result<Value, EngineError> {
-    Ok(json!({"points": scored_points(collection, request)?}))
+    Ok(json!({"points": scored_points(engine, collection, request)?}))
 }
 
 async fn query_points(
@@ -803,7 +807,8 @@ async fn query_points(
     let result = async {
         let collection = state.engine.get(&name)?;
         let request: rest::QueryRequestRest = parse_optional_body(&body)?;
-        blocking(move || run_query(&collection, request)).await
+        let engine = state.engine.clone();
+        blocking(move || run_query(&engine, &collection, request)).await
     };
     reply(started, result.await)
 }
@@ -821,11 +826,12 @@ async fn query_batch(
     let result = async {
         let collection = state.engine.get(&name)?;
         let batch: Batch = parse_body(&body)?;
+        let engine = state.engine.clone();
         blocking(move || {
             let results = batch
                 .searches
                 .into_iter()
-                .map(|request| run_query(&collection, request))
+                .map(|request| run_query(&engine, &collection, request))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(results))
         })
@@ -872,7 +878,8 @@ async fn legacy_one(state: AppState, name: String, body: Bytes, kind: Legacy) ->
     let result = async {
         let collection = state.engine.get(&name)?;
         let request = kind.request(parse_body(&body)?)?;
-        blocking(move || scored_points(&collection, request)).await
+        let engine = state.engine.clone();
+        blocking(move || scored_points(&engine, &collection, request)).await
     };
     reply(started, result.await)
 }
@@ -887,10 +894,11 @@ async fn legacy_batch(state: AppState, name: String, body: Bytes, kind: Legacy) 
             .into_iter()
             .map(|body| kind.request(body))
             .collect::<Result<Vec<_>, _>>()?;
+        let engine = state.engine.clone();
         blocking(move || {
             let results = requests
                 .into_iter()
-                .map(|request| scored_points(&collection, request))
+                .map(|request| scored_points(&engine, &collection, request))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Value::Array(results))
         })

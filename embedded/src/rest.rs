@@ -18,7 +18,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::engine::{Collection, EngineError, Meta, check_vector_name, default_optimizer_config};
+use crate::engine::{
+    Collection, Engine, EngineError, Meta, check_vector_name, default_optimizer_config,
+};
 
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, EngineError> {
     serde_json::from_value(value)
@@ -930,7 +932,36 @@ pub struct QueryRequestRest {
     pub offset: Option<usize>,
     pub with_vector: Option<WithVector>,
     pub with_payload: Option<WithPayloadInterface>,
-    pub lookup_from: Option<Value>,
+    pub lookup_from: Option<LookupFrom>,
+}
+
+/// `lookup_from`: the collection (and vector) whose points give the vectors of examples
+/// named by id.
+#[derive(Deserialize, Clone)]
+pub struct LookupFrom {
+    pub collection: String,
+    pub vector: Option<String>,
+    #[serde(rename = "shard_key")]
+    _shard_key: Option<Value>,
+}
+
+/// The collection `request.lookup_from` names (so that it stays open while the query runs).
+pub fn lookup_collection(
+    engine: &Engine,
+    request: &QueryRequestRest,
+) -> Result<Option<std::sync::Arc<Collection>>, EngineError> {
+    request
+        .lookup_from
+        .as_ref()
+        .map(|from| engine.get(&from.collection))
+        .transpose()
+}
+
+/// Where examples named by point id take their vectors: the queried collection (and the
+/// ids are left out of the results), or `lookup_from`'s.
+struct Examples<'a> {
+    shard: &'a EdgeShard,
+    lookup: Option<(&'a EdgeShard, Option<&'a str>)>,
 }
 
 #[derive(Deserialize)]
@@ -948,8 +979,10 @@ struct PrefetchRest {
 const DEFAULT_LIMIT: usize = 10;
 
 /// Translates a REST query into a shard query; the offset is left for the caller to apply.
+/// `lookup` is the collection `request.lookup_from` names, resolved by the caller.
 pub fn query_request(
     shard: &EdgeShard,
+    lookup: Option<&EdgeShard>,
     request: QueryRequestRest,
 ) -> Result<(QueryRequest, usize), EngineError> {
     let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
@@ -958,19 +991,28 @@ pub fn query_request(
             "limit: value 0 invalid, must be 1 or larger",
         ));
     }
-    if request.lookup_from.is_some() {
-        return Err(EngineError::bad_input(
-            "lookup_from is not supported by the embedded engine",
-        ));
-    }
+    let examples = Examples {
+        shard,
+        lookup: match (&request.lookup_from, lookup) {
+            (Some(from), Some(lookup)) => Some((lookup, from.vector.as_deref())),
+            (Some(_), None) => {
+                return Err(EngineError::internal("lookup_from was not resolved"));
+            }
+            (None, _) => None,
+        },
+    };
     let offset = request.offset.unwrap_or(0);
     let prefetches = prefetches(shard, request.prefetch)?;
     let mut filter = request.filter;
     let query = match request.query {
         None | Some(Value::Null) => None,
         Some(q) => {
-            let (query, exclude) =
-                scoring_query(shard, q, request.using.as_deref(), !prefetches.is_empty())?;
+            let (query, exclude) = scoring_query(
+                &examples,
+                q,
+                request.using.as_deref(),
+                !prefetches.is_empty(),
+            )?;
             filter = exclude_ids(filter, exclude);
             Some(query)
         }
@@ -1019,8 +1061,12 @@ fn prefetches(shard: &EdgeShard, value: Option<Value>) -> Result<Vec<Prefetch>, 
             let query = match p.query {
                 None | Some(Value::Null) => None,
                 Some(q) => {
+                    let examples = Examples {
+                        shard,
+                        lookup: None,
+                    };
                     let (query, exclude) =
-                        scoring_query(shard, q, p.using.as_deref(), !nested.is_empty())?;
+                        scoring_query(&examples, q, p.using.as_deref(), !nested.is_empty())?;
                     filter = exclude_ids(filter, exclude);
                     Some(query)
                 }
@@ -1049,7 +1095,7 @@ fn exclude_ids(filter: Option<Filter>, ids: Vec<PointId>) -> Option<Filter> {
 
 /// A REST `Query`/`VectorInput`, with the point ids it references (excluded from results).
 fn scoring_query(
-    shard: &EdgeShard,
+    shard: &Examples,
     query: Value,
     using: Option<&str>,
     has_prefetch: bool,
@@ -1222,7 +1268,7 @@ fn scoring_query(
 
 /// A `ContextInput`: one `{positive, negative}` pair or a list of them.
 fn context_pairs(
-    shard: &EdgeShard,
+    shard: &Examples,
     context: Value,
     using: &str,
     referenced: &mut Vec<PointId>,
@@ -1294,23 +1340,30 @@ fn average_vector(
 /// A `VectorInput`: dense, sparse or multi-dense vector, or a point id (whose stored vector
 /// `using` is taken). Checks it against the collection config.
 fn vector_input(
-    shard: &EdgeShard,
+    examples: &Examples,
     input: Value,
     using: &str,
     referenced: &mut Vec<PointId>,
 ) -> Result<VectorInternal, EngineError> {
+    let shard = examples.shard;
     let vector = match input {
         Value::Number(_) | Value::String(_) => {
             let id: PointId = from_value(input)?;
-            referenced.push(id);
             let config = shard.config().clone();
             if !config.vectors.contains_key(using) && !config.sparse_vectors.contains_key(using) {
                 return Err(vector_name_error(using));
             }
-            let records = shard.retrieve(
+            let (source, name) = match examples.lookup {
+                Some((lookup, vector)) => (lookup, vector.unwrap_or(using)),
+                None => {
+                    referenced.push(id);
+                    (shard, using)
+                }
+            };
+            let records = source.retrieve(
                 &[id],
                 Some(WithPayloadInterface::Bool(false)),
-                Some(WithVector::Selector(vec![using.to_owned()])),
+                Some(WithVector::Selector(vec![name.to_owned()])),
             )?;
             let Some(record) = records.into_iter().next() else {
                 return Err(EngineError::new(
@@ -1319,11 +1372,15 @@ fn vector_input(
                 ));
             };
             let mut vector = record.vector;
-            let Some(vector) = VectorStructInternal::take_opt(&mut vector, using) else {
+            let Some(vector) = VectorStructInternal::take_opt(&mut vector, name) else {
                 return Err(EngineError::bad_input(format!(
-                    "Point {id} has no vector `{using}`"
+                    "Point {id} has no vector `{name}`"
                 )));
             };
+            if examples.lookup.is_some() {
+                // From another collection: it must fit this one's `using`.
+                check_vector(&config, using, &vector)?;
+            }
             return Ok(vector);
         }
         Value::Array(list) => {

@@ -500,3 +500,56 @@ fn discover_and_context_answer_as_qdrant_defines_them() {
     assert!(message.starts_with("Wrong input: "), "{message}");
     server.stop();
 }
+
+#[test]
+fn examples_by_id_from_another_collection_with_lookup_from() {
+    let server = Server::start();
+    dot_collection(&server, "main");
+    server.ok(
+        "PUT",
+        "/collections/other",
+        Some(json!({"vectors": {"x": {"size": 4, "distance": "Dot"}, "small": {"size": 2, "distance": "Dot"}}})),
+    );
+    let far = [0.9, -0.4, 0.3, 1.0];
+    server.ok(
+        "PUT",
+        "/collections/other/points?wait=true",
+        Some(json!({"points": [{"id": 1, "vector": {"x": far, "small": [1.0, 0.0]}}]})),
+    );
+    // Point 1 of `other` is the example; point 1 of `main` is not left out of the results.
+    let expected = brute_force(far, |_| true);
+    let lookup = json!({"collection": "other", "vector": "x"});
+    let hits = server.ok(
+        "POST",
+        "/collections/main/points/recommend",
+        Some(json!({"positive": [1], "lookup_from": lookup, "limit": 5})),
+    );
+    // With no negatives, average_vector is the mean of the positives.
+    assert_scores(&hits, &expected[..5]);
+    let hits = server.ok(
+        "POST",
+        "/collections/main/points/query",
+        Some(json!({"query": 1, "lookup_from": lookup, "limit": 5})),
+    );
+    assert_scores(&hits["points"], &expected[..5]);
+
+    let wrong_size = json!({"collection": "other", "vector": "small"});
+    let message = server.err(
+        "POST",
+        "/collections/main/points/query",
+        Some(json!({"query": 1, "lookup_from": wrong_size})),
+        400,
+    );
+    assert!(
+        message.starts_with("Wrong input: Vector dimension error"),
+        "{message}"
+    );
+    let message = server.err(
+        "POST",
+        "/collections/main/points/query",
+        Some(json!({"query": 1, "lookup_from": {"collection": "gone"}})),
+        404,
+    );
+    assert_eq!(message, "Not found: Collection `gone` doesn't exist!");
+    server.stop();
+}
