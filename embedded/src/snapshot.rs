@@ -181,10 +181,45 @@ pub fn recover(
     result
 }
 
+/// The local path of a `file://` URI, checked before anything on disk is touched: the host
+/// must be empty or `localhost`, the path absolute, without `.`/`..` segments, query or
+/// fragment; `%XX` escapes are decoded.
+fn file_path(location: &str, rest: &str) -> Result<PathBuf, EngineError> {
+    let invalid = |why: &str| {
+        EngineError::new(
+            400,
+            format!("Bad request: Invalid snapshot URI `{location}`: {why}"),
+        )
+    };
+    let path = match rest.find('/') {
+        Some(0) => rest,
+        Some(i) if rest[..i].eq_ignore_ascii_case("localhost") => &rest[i..],
+        _ => {
+            return Err(invalid(
+                "a file:// URI names a file on this machine: file:///absolute/path",
+            ));
+        }
+    };
+    if path.contains(['?', '#']) {
+        return Err(invalid("a file path has no query or fragment"));
+    }
+    let decoded = percent_decode(path);
+    if decoded.contains('\0') {
+        return Err(invalid("the path contains a NUL byte"));
+    }
+    if decoded
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return Err(invalid("the path may not contain `.` or `..` segments"));
+    }
+    Ok(PathBuf::from(decoded))
+}
+
 /// Puts the snapshot file at `location` somewhere readable, returning its path.
 fn fetch(engine: &Engine, location: &str, scratch: &Path) -> Result<PathBuf, EngineError> {
-    if let Some(path) = location.strip_prefix("file://") {
-        let path = PathBuf::from(path);
+    if let Some(rest) = location.strip_prefix("file://") {
+        let path = file_path(location, rest)?;
         if !path.is_file() {
             return Err(EngineError::new(
                 404,

@@ -929,6 +929,40 @@ fn snapshots_create_download_recover() {
         Some(json!({"location": "file:///definitely/not/here.snapshot"})),
         404,
     );
+    // Malformed file:// URIs are refused before the disk is touched.
+    let inside = file.display().to_string();
+    for location in [
+        format!("file://otherhost{inside}"),
+        "file://relative/path.snapshot".to_owned(),
+        format!(
+            "file://{}/../{}",
+            file.parent().unwrap().display(),
+            file.file_name().unwrap().to_string_lossy()
+        ),
+        format!("file://{inside}?x=1"),
+        format!("file://{}", inside.replace('/', "/%2E%2E/")),
+    ] {
+        let message = s.err(
+            "PUT",
+            "/collections/x/snapshots/recover",
+            Some(json!({"location": location})),
+            400,
+        );
+        assert!(
+            message.starts_with("Bad request: Invalid snapshot URI"),
+            "{location}: {message}"
+        );
+    }
+    // `localhost` is this machine.
+    s.ok(
+        "PUT",
+        "/collections/via_localhost/snapshots/recover?wait=true",
+        Some(json!({"location": format!("file://localhost{inside}")})),
+    );
+    assert_eq!(
+        s.ok("GET", "/collections/via_localhost", None)["points_count"],
+        12
+    );
     s.err("GET", "/collections/x", None, 404);
     s.err(
         "GET",
