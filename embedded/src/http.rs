@@ -715,6 +715,7 @@ async fn count_points(
     let result = async {
         let collection = state.engine.get(&name)?;
         let request: CountRest = parse_optional_body(&body)?;
+        rest::check_filter(request.filter.as_ref())?;
         blocking(move || {
             let count = collection.shard.count(CountRequest {
                 filter: request.filter,
@@ -746,6 +747,7 @@ async fn scroll_points(
     let result = async {
         let collection = state.engine.get(&name)?;
         let request: ScrollRest = parse_optional_body(&body)?;
+        rest::check_filter(request.filter.as_ref())?;
         if request.limit == Some(0) {
             return Err(EngineError::validation(
                 "limit: value 0 invalid, must be 1 or larger",

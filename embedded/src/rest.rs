@@ -22,6 +22,46 @@ use crate::engine::{
     Collection, Engine, EngineError, Meta, check_vector_name, default_optimizer_config,
 };
 
+/// Qdrant's checks of a filter beyond its JSON shape (e.g. a field condition with no
+/// condition in it), answered as Qdrant answers them: 422, each failure with its path.
+pub fn check_filter(filter: Option<&Filter>) -> Result<(), EngineError> {
+    use validator::Validate;
+    let Some(Err(errors)) = filter.map(Validate::validate) else {
+        return Ok(());
+    };
+    let mut found = Vec::new();
+    describe(&errors, "filter", &mut found);
+    found.sort();
+    Err(EngineError::validation(found.join(", ")))
+}
+
+/// `path: message` for every failure in `errors`; struct-level failures (`__all__`) are
+/// reported at their struct's path.
+fn describe(errors: &validator::ValidationErrors, path: &str, out: &mut Vec<String>) {
+    use validator::ValidationErrorsKind as Kind;
+    for (field, kind) in errors.errors() {
+        let here = if field == "__all__" {
+            path.to_owned()
+        } else {
+            format!("{path}.{field}")
+        };
+        match kind {
+            Kind::Struct(inner) => describe(inner, &here, out),
+            Kind::List(items) => {
+                for (index, inner) in items {
+                    describe(inner, &format!("{here}[{index}]"), out);
+                }
+            }
+            Kind::Field(failures) => {
+                for failure in failures {
+                    let message = failure.message.as_deref().unwrap_or(&failure.code);
+                    out.push(format!("{here}: {message}"));
+                }
+            }
+        }
+    }
+}
+
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, EngineError> {
     serde_json::from_value(value)
         .map_err(|e| EngineError::new(400, format!("Json deserialize error: {e}")))
@@ -855,6 +895,7 @@ pub enum Selected {
 
 impl Selector {
     pub fn into_selected(self) -> Result<Selected, EngineError> {
+        check_filter(self.filter.as_ref())?;
         match (self.points, self.filter) {
             (Some(ids), None) => Ok(Selected::Ids(ids)),
             (None, Some(filter)) => Ok(Selected::Filter(filter)),
@@ -890,6 +931,7 @@ pub fn facet_request(request: FacetRest) -> Result<FacetRequest, EngineError> {
             "limit: value 0 invalid, must be 1 or larger",
         ));
     }
+    check_filter(request.filter.as_ref())?;
     Ok(FacetRequest {
         key: request.key,
         limit,
@@ -1001,6 +1043,7 @@ pub fn query_request(
             (None, _) => None,
         },
     };
+    check_filter(request.filter.as_ref())?;
     let offset = request.offset.unwrap_or(0);
     let prefetches = prefetches(shard, request.prefetch)?;
     let mut filter = request.filter;
@@ -1056,6 +1099,7 @@ fn prefetches(shard: &EdgeShard, value: Option<Value>) -> Result<Vec<Prefetch>, 
                     "prefetch.limit: value 0 invalid, must be 1 or larger",
                 ));
             }
+            check_filter(p.filter.as_ref())?;
             let nested = prefetches(shard, p.prefetch)?;
             let mut filter = p.filter;
             let query = match p.query {

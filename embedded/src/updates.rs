@@ -139,6 +139,7 @@ pub fn operation(config: &EdgeConfig, update: UpdateRest) -> Result<UpdateOperat
             })
         }
         UpdateRest::UpdateVectors(request) => {
+            rest::check_filter(request.update_filter.as_ref())?;
             if request.points.is_empty() {
                 return Err(EngineError::validation(
                     "points: must contain at least one point",

@@ -1221,3 +1221,83 @@ fn vectors_and_scores_come_back_as_the_f32_they_are() {
     assert_eq!(hit["vector"][""], json!([0.15, -0.1, 1e-7, 3.0]));
     s.stop();
 }
+
+#[test]
+fn filters_are_checked_as_qdrant_checks_them() {
+    // A field condition must hold a condition: `{"key": "a"}` alone is refused with a 422
+    // wherever a filter goes, and nothing is deleted.
+    let s = Server::start();
+    create_dense(&s, "f", "Dot");
+    seed(&s, "f", 5);
+    let empty = [
+        json!({"must": [{"key": "parity"}]}),
+        json!({"should": {"key": "parity"}}),
+        json!({"must_not": [{"nested": {"key": "tags", "filter": {"must": [{"key": "x"}]}}}]}),
+        json!({"min_should": {"conditions": [{"key": "parity"}], "min_count": 1}}),
+    ];
+    for filter in &empty {
+        for (method, path, body) in [
+            (
+                "POST",
+                "/collections/f/points/count",
+                json!({"filter": filter}),
+            ),
+            (
+                "POST",
+                "/collections/f/points/scroll",
+                json!({"filter": filter}),
+            ),
+            (
+                "POST",
+                "/collections/f/points/query",
+                json!({"filter": filter}),
+            ),
+            (
+                "POST",
+                "/collections/f/points/query",
+                json!({"prefetch": {"filter": filter}}),
+            ),
+            (
+                "POST",
+                "/collections/f/points/search",
+                json!({"vector": [1.0, 0.0, 0.0, 0.0], "limit": 1, "filter": filter}),
+            ),
+            (
+                "POST",
+                "/collections/f/points/delete",
+                json!({"filter": filter}),
+            ),
+            (
+                "POST",
+                "/collections/f/points/payload",
+                json!({"payload": {"a": 1}, "filter": filter}),
+            ),
+            (
+                "POST",
+                "/collections/f/facet",
+                json!({"key": "parity", "filter": filter}),
+            ),
+        ] {
+            let message = s.err(method, path, Some(body), 422);
+            assert!(
+                message.starts_with("Validation error in JSON body: [filter.")
+                    && message.contains("At least one field condition must be specified"),
+                "{path} {filter}: {message}"
+            );
+        }
+    }
+    assert_eq!(
+        s.ok("POST", "/collections/f/points/count", None)["count"],
+        5
+    );
+    let valid = json!({"must": [{"key": "parity", "match": {"value": "odd"}}]});
+    assert_eq!(
+        s.ok(
+            "POST",
+            "/collections/f/points/count",
+            Some(json!({"filter": valid}))
+        )["count"],
+        3
+    );
+    s.stop();
+}
