@@ -422,3 +422,115 @@ def test_groups_and_the_older_search_endpoints_match_brute_force(
     assert [h["id"] for h in hits] == [
         i for i, _ in expected_search(data, others, distance, target.astype(np.float32), None, 5)
     ]
+
+
+def test_updates_facets_and_discovery_through_qdrant_client(
+    client: QdrantClient, collection: str
+) -> None:
+    """qdrant-client's batch updates, vector updates, facets and discovery; every expected
+    answer is read back or computed here from the same data."""
+    data = Data(seed=11)
+    client.create_collection(
+        collection,
+        vectors_config={"d": models.VectorParams(size=DIM, distance=models.Distance.DOT)},
+        sparse_vectors_config={"s": models.SparseVectorParams()},
+    )
+    vectors = {i: data.vectors[i - 1] for i in data.ids}
+    client.upsert(
+        collection,
+        points=[
+            models.PointStruct(id=i, vector={"d": vectors[i].tolist()}, payload=data.payloads[i])
+            for i in data.ids
+        ],
+    )
+    client.create_payload_index(collection, "color", models.PayloadSchemaType.KEYWORD)
+
+    # Facets: counts of each color, as counted here.
+    counts: dict[str, int] = {}
+    for payload in data.payloads.values():
+        counts[payload["color"]] = counts.get(payload["color"], 0) + 1
+    hits = client.facet(collection, "color", limit=10).hits
+    assert {h.value: h.count for h in hits} == counts
+    assert [h.count for h in hits] == sorted(counts.values(), reverse=True)
+    flt = FILTERS["range"]
+    hits = client.facet(collection, "color", facet_filter=_filter(flt), exact=True).hits
+    expected: dict[str, int] = {}
+    for i in data.ids:
+        if matches(i, data.payloads[i], flt):
+            color = data.payloads[i]["color"]
+            expected[color] = expected.get(color, 0) + 1
+    assert {h.value: h.count for h in hits} == expected
+
+    # A batch of mixed updates, in order.
+    new = np.ones(DIM, dtype=np.float32)
+    results = client.batch_update_points(
+        collection,
+        [
+            models.UpsertOperation(
+                upsert=models.PointsList(
+                    points=[
+                        models.PointStruct(
+                            id=N + 1, vector={"d": new.tolist()}, payload={"color": "white"}
+                        )
+                    ]
+                )
+            ),
+            models.SetPayloadOperation(
+                set_payload=models.SetPayload(payload={"seen": True}, points=[1, N + 1])
+            ),
+            models.DeleteOperation(delete=models.PointIdsList(points=[2])),
+            models.DeletePayloadOperation(
+                delete_payload=models.DeletePayload(keys=["color"], points=[1])
+            ),
+            models.UpdateVectorsOperation(
+                update_vectors=models.UpdateVectors(
+                    points=[
+                        models.PointVectors(
+                            id=3,
+                            vector={"s": models.SparseVector(indices=[2, 9], values=[0.5, 1.5])},
+                        )
+                    ]
+                )
+            ),
+        ],
+    )
+    assert [r.status for r in results] == [models.UpdateStatus.COMPLETED] * 5
+    records = {r.id: r for r in client.retrieve(collection, [1, 2, 3, N + 1], with_vectors=True)}
+    assert set(records) == {1, 3, N + 1}
+    assert records[N + 1].payload == {"color": "white", "seen": True}
+    assert "color" not in records[1].payload and records[1].payload["seen"] is True
+    assert records[3].vector["s"] == models.SparseVector(indices=[2, 9], values=[0.5, 1.5])
+    np.testing.assert_allclose(records[3].vector["d"], vectors[3], rtol=1e-6)
+
+    client.update_vectors(collection, [models.PointVectors(id=4, vector={"d": new.tolist()})])
+    client.delete_vectors(collection, ["s"], points=[3])
+    records = {r.id: r for r in client.retrieve(collection, [3, 4], with_vectors=True)}
+    assert list(records[3].vector) == ["d"]
+    np.testing.assert_allclose(records[4].vector["d"], new)
+
+    # Discovery: pairs first (how many a point is on the positive side of), then the target.
+    vectors[4] = new
+    del vectors[2]
+    target, pair = data.queries[0], (5, 6)
+    got = client.query_points(
+        collection,
+        query=models.DiscoverQuery(
+            discover=models.DiscoverInput(
+                target=target.tolist(),
+                context=[models.ContextPair(positive=pair[0], negative=pair[1])],
+            )
+        ),
+        using="d",
+        limit=5,
+        search_params=models.SearchParams(exact=True),
+    ).points
+
+    def score(v: np.ndarray) -> float:
+        side = np.sign(float(v @ vectors[pair[0]]) - float(v @ vectors[pair[1]]))
+        t = float(v @ target)
+        return side + 0.5 * (t / (1 + abs(t)) + 1)
+
+    ranked = sorted(
+        ((i, score(v)) for i, v in vectors.items() if i not in pair), key=lambda p: (-p[1], p[0])
+    )
+    np.testing.assert_allclose([p.score for p in got], [s for _, s in ranked[:5]], atol=1e-4)
