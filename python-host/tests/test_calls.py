@@ -165,3 +165,17 @@ def test_this_process_takes_the_fast_path(client: QdrantClient) -> None:
     client.server_info()
     wanted = "public" if os.environ.get("QDRANT_INTEGRATION_FAST_CALLS") == "0" else "fast"
     assert wanted == _component.runtime().calls.NAME
+
+
+def test_a_fast_path_that_cannot_link_falls_back_before_the_first_call(
+    qdrant_url: str, expected: dict
+) -> None:
+    setup = """
+    from qdrant_integration import _fastcall
+    def broken(*args, **kwargs):
+        raise TypeError("add_func changed")
+    _fastcall.host_func = broken
+    """
+    seen = _run(qdrant_url, setup=setup)
+    _one_fallback_warning(seen, "linking failed: TypeError: add_func changed")
+    _same_answers(seen, expected)

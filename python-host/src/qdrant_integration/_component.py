@@ -181,9 +181,14 @@ class _Runtime:
         # Codecs between plain Python values and wasmtime-py's, compiled once per process.
         self.codecs = {name: _wit.Function(name, self.types[name].ty) for name in FUNCTIONS}
         calls = _calls.preferred()
-        self._link(calls)
-        if calls is not _calls.Public:
-            problem = self._disagreement()
+        if calls is _calls.Public:
+            self._link(calls)
+        else:
+            try:
+                self._link(calls)
+                problem = self._disagreement()
+            except Exception as e:  # the fast path's own setup failed
+                problem = f"linking failed: {type(e).__name__}: {e}"
             if problem is not None:
                 self._link(_calls.fallback(problem))
         threading.Thread(
