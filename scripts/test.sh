@@ -15,7 +15,7 @@ cargo test --locked -p qdrant-component
 .venv/bin/python -m pytest -q python-host/tests
 # Again on wasmtime-py 50 (the venv has the newest allowed), and on the public call path
 # that the package falls back to when wasmtime-py's internals change.
-PYTHONPATH=.venv/wasmtime50 .venv/bin/python -m pytest -q python-host/tests
+PYTHONPATH="$PWD/.venv/wasmtime50" .venv/bin/python -m pytest -q python-host/tests
 QDRANT_INTEGRATION_FAST_CALLS=0 .venv/bin/python -m pytest -q python-host/tests
 # Conformance of the embedded engine: schemathesis with Qdrant's OpenAPI spec, qdrant-client.
 .venv/bin/python -m pytest -q tests/conformance

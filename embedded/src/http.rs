@@ -560,7 +560,7 @@ async fn batch_update(
     let result = async {
         let wait = wait_param(&params, false)?;
         let collection = state.engine.get(&name)?;
-        let batch: updates::BatchRest = parse_body(&body)?;
+        let batch: updates::BatchUpdate = parse_body(&body)?;
         let operations = {
             let config = collection.shard.config();
             batch

@@ -22,9 +22,7 @@ struct Common {
     #[serde(alias = "with_vectors")]
     with_vector: Option<Value>,
     score_threshold: Option<Value>,
-    /// Custom sharding: one shard here, so every key names it.
-    #[serde(rename = "shard_key")]
-    _shard_key: Option<Value>,
+    // `shard_key` (custom sharding) is accepted and ignored: there is one shard.
 }
 
 impl Common {
@@ -300,7 +298,10 @@ pub fn run_groups(
         .unwrap_or(WithPayloadInterface::Bool(false));
     query.with_payload = Some(WithPayloadInterface::Bool(true));
     query.offset = None; // no `groups` request has one
-    let mut fetch = (limit * group_size * 4).clamp(64, MAX_GROUPED_POINTS);
+    let mut fetch = limit
+        .saturating_mul(group_size)
+        .saturating_mul(4)
+        .clamp(64, MAX_GROUPED_POINTS);
     loop {
         query.limit = Some(fetch);
         let lookup_from = rest::lookup_collection(engine, &query)?;

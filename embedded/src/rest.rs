@@ -913,15 +913,13 @@ impl Selector {
 // Facets
 // ---------------------------------------------------------------------------------------------
 
-/// `FacetRequest`; `shard_key` names the one shard there is.
+/// `FacetRequest` (its `shard_key` is ignored: there is one shard).
 #[derive(Deserialize)]
 pub struct FacetRest {
     key: JsonPath,
     limit: Option<usize>,
     filter: Option<Filter>,
     exact: Option<bool>,
-    #[serde(rename = "shard_key")]
-    _shard_key: Option<Value>,
 }
 
 pub fn facet_request(request: FacetRest) -> Result<FacetRequest, EngineError> {
@@ -983,8 +981,6 @@ pub struct QueryRequestRest {
 pub struct LookupFrom {
     pub collection: String,
     pub vector: Option<String>,
-    #[serde(rename = "shard_key")]
-    _shard_key: Option<Value>,
 }
 
 /// The collection `request.lookup_from` names (so that it stays open while the query runs).
@@ -1139,7 +1135,7 @@ fn exclude_ids(filter: Option<Filter>, ids: Vec<PointId>) -> Option<Filter> {
 
 /// A REST `Query`/`VectorInput`, with the point ids it references (excluded from results).
 fn scoring_query(
-    shard: &Examples,
+    examples: &Examples,
     query: Value,
     using: Option<&str>,
     has_prefetch: bool,
@@ -1147,11 +1143,11 @@ fn scoring_query(
     let using_name = using.unwrap_or(DEFAULT_VECTOR_NAME);
     let mut referenced = Vec::new();
     let Value::Object(mut map) = query else {
-        let vector = vector_input(shard, query, using_name, &mut referenced)?;
+        let vector = vector_input(examples, query, using_name, &mut referenced)?;
         return Ok((nearest(vector, using), referenced));
     };
     let scoring = if let Some(nearest_input) = map.remove("nearest") {
-        let vector = vector_input(shard, nearest_input, using_name, &mut referenced)?;
+        let vector = vector_input(examples, nearest_input, using_name, &mut referenced)?;
         match map.remove("mmr") {
             Some(Value::Null) | None => nearest(vector, using),
             Some(mmr) => {
@@ -1226,7 +1222,7 @@ fn scoring_query(
         let mut resolve = |list: Option<Vec<Value>>| -> Result<Vec<VectorInternal>, EngineError> {
             list.unwrap_or_default()
                 .into_iter()
-                .map(|v| vector_input(shard, v, using_name, &mut referenced))
+                .map(|v| vector_input(examples, v, using_name, &mut referenced))
                 .collect()
         };
         let positives = resolve(r.positive)?;
@@ -1257,7 +1253,7 @@ fn scoring_query(
             }
         }
     } else if map.contains_key("indices") && map.contains_key("values") {
-        let vector = vector_input(shard, Value::Object(map), using_name, &mut referenced)?;
+        let vector = vector_input(examples, Value::Object(map), using_name, &mut referenced)?;
         return Ok((nearest(vector, using), referenced));
     } else if map.contains_key("formula") {
         return Err(EngineError::bad_input(
@@ -1270,14 +1266,14 @@ fn scoring_query(
             context: Value,
         }
         let d: DiscoverRest = from_value(discover)?;
-        let target = vector_input(shard, d.target, using_name, &mut referenced)?;
-        let pairs = context_pairs(shard, d.context, using_name, &mut referenced)?;
+        let target = vector_input(examples, d.target, using_name, &mut referenced)?;
+        let pairs = context_pairs(examples, d.context, using_name, &mut referenced)?;
         ScoringQuery::Vector(QueryEnum::Discover(NamedQuery {
             query: DiscoverQuery::new(target, pairs),
             using: using.map(str::to_owned),
         }))
     } else if let Some(context) = map.remove("context") {
-        let pairs = context_pairs(shard, context, using_name, &mut referenced)?;
+        let pairs = context_pairs(examples, context, using_name, &mut referenced)?;
         if pairs.is_empty() {
             return Err(EngineError::bad_input(
                 "context query needs at least one pair of positive and negative examples",
@@ -1312,7 +1308,7 @@ fn scoring_query(
 
 /// A `ContextInput`: one `{positive, negative}` pair or a list of them.
 fn context_pairs(
-    shard: &Examples,
+    examples: &Examples,
     context: Value,
     using: &str,
     referenced: &mut Vec<PointId>,
@@ -1331,8 +1327,8 @@ fn context_pairs(
         .map(|pair| {
             let pair: PairRest = from_value(pair)?;
             Ok(ContextPair {
-                positive: vector_input(shard, pair.positive, using, referenced)?,
-                negative: vector_input(shard, pair.negative, using, referenced)?,
+                positive: vector_input(examples, pair.positive, using, referenced)?,
+                negative: vector_input(examples, pair.negative, using, referenced)?,
             })
         })
         .collect()

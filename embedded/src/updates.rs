@@ -8,18 +8,15 @@ use qdrant_edge::{
     UpdateVectorsOp, VectorOperations,
 };
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::engine::EngineError;
 use crate::rest::{self, Selected, Selector};
 
-/// `points` or `filter`, and Qdrant's custom-sharding `shard_key` (one shard here).
+/// `points` or `filter` (a custom-sharding `shard_key` is ignored: there is one shard).
 #[derive(Deserialize)]
 pub struct SelectorRest {
     points: Option<Vec<PointId>>,
     filter: Option<Filter>,
-    #[serde(rename = "shard_key")]
-    _shard_key: Option<Value>,
 }
 
 impl SelectorRest {
@@ -59,8 +56,6 @@ pub struct DeletePayloadRest {
 pub struct UpdateVectorsRest {
     points: Vec<PointVectorsPersisted>,
     update_filter: Option<Filter>,
-    #[serde(rename = "shard_key")]
-    _shard_key: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -86,7 +81,7 @@ pub enum UpdateRest {
 
 /// `points/batch`'s body.
 #[derive(Deserialize)]
-pub struct BatchRest {
+pub struct BatchUpdate {
     pub operations: Vec<UpdateRest>,
 }
 

@@ -11,6 +11,7 @@ runs this.
 
 from __future__ import annotations
 
+import platform
 import re
 import shutil
 import subprocess
@@ -70,13 +71,15 @@ class FreshVenv:
 def glibc_needed(binary: bytes) -> tuple[int, int]:
     """The newest ``GLIBC_2.N`` symbol version the binary asks for."""
     found = {(2, int(minor)) for minor in re.findall(rb"GLIBC_2\.(\d+)", binary)}
+    assert found, "the binary asks for no GLIBC_2.N symbol version: is it a glibc build?"
     return max(found)
 
 
 def check_tag(wheel: Path) -> str:
     """The wheel's manylinux tag names exactly the newest glibc its binary needs."""
-    match = re.search(r"manylinux_(\d+)_(\d+)_x86_64\.whl$", wheel.name)
-    assert match, f"{wheel.name} has no manylinux_X_Y_x86_64 tag"
+    arch = platform.machine()
+    match = re.search(rf"manylinux_(\d+)_(\d+)_{arch}\.whl$", wheel.name)
+    assert match, f"{wheel.name} has no manylinux_X_Y_{arch} tag"
     tagged = (int(match[1]), int(match[2]))
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()

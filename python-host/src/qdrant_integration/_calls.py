@@ -2,12 +2,12 @@
 
 Two ways with one interface (``signature``, ``prepared``, ``call``, ``define``):
 :class:`Public`, wasmtime-py's public API, and :mod:`._fastcall`, which reaches into
-wasmtime-py's internals to convert values several times faster. The fast way is used when
-those internals have the shape it was written for (:func:`preferred`, checked at import)
-and when a call through it answers as the public way does (checked once per process, when
-the component is loaded). Otherwise the package warns once and uses the public way: slower,
-never broken by a new wasmtime-py. ``QDRANT_INTEGRATION_FAST_CALLS=0`` chooses the public
-way.
+wasmtime-py's internals to convert values several times faster (it also has ``read_back``,
+for the check below). The fast way is used when those internals have the shape it was
+written for (:func:`preferred`) and when a call through it answers as the public way does;
+both are checked once per process, when the component is first loaded. Otherwise the
+package warns once and uses the public way: slower, never broken by a new wasmtime-py.
+``QDRANT_INTEGRATION_FAST_CALLS=0`` chooses the public way.
 """
 
 from __future__ import annotations

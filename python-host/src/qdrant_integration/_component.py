@@ -171,15 +171,15 @@ class _Runtime:
         interface = self.component.get_export_index(INTERFACE)
         if interface is None:
             raise errors.RuntimeFailure(f"the component does not export {INTERFACE}")
-        self.types = self.component.type.exports(self.engine)[INTERFACE].ty.exports(self.engine)
-        missing = [name for name in FUNCTIONS if name not in self.types]
+        types = self.component.type.exports(self.engine)[INTERFACE].ty.exports(self.engine)
+        missing = [name for name in FUNCTIONS if name not in types]
         if missing:
             raise errors.RuntimeFailure(f"the component lacks exports {missing}: rebuild it")
         self.functions = {
             name: self.component.get_export_index(name, interface) for name in FUNCTIONS
         }
         # Codecs between plain Python values and wasmtime-py's, compiled once per process.
-        self.codecs = {name: _wit.Function(name, self.types[name].ty) for name in FUNCTIONS}
+        self.codecs = {name: _wit.Function(name, types[name].ty) for name in FUNCTIONS}
         calls = _calls.preferred()
         if calls is _calls.Public:
             self._link(calls)

@@ -209,7 +209,7 @@ class CValue:
 
 def call(func: Any, store: Any, signature: Signature, args: Sequence[Any]) -> Any:
     """``func(store, *args)`` for a ``wasmtime.component.Func`` whose type is
-    ``signature`` (as wasmtime-py 50's ``Func.__call__``); an argument may be a
+    ``signature`` (as wasmtime-py's ``Func.__call__``); an argument may be a
     :class:`CValue` of the parameter's type."""
     params = signature.params
     if len(args) != len(params):

@@ -22,7 +22,7 @@ def _binary() -> str:
     if override:
         return override
     name = "qdrant-integration.exe" if os.name == "nt" else "qdrant-integration"
-    schemes = [sysconfig.get_default_scheme(), f"{os.name}_user"]
+    schemes = [sysconfig.get_default_scheme(), sysconfig.get_preferred_scheme("user")]
     for scheme in schemes:
         if scheme in sysconfig.get_scheme_names():
             candidate = Path(sysconfig.get_path("scripts", scheme)) / name
