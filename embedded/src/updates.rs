@@ -45,6 +45,18 @@ pub struct SetPayloadRest {
     selector: SelectorRest,
 }
 
+impl SetPayloadRest {
+    fn into_op(self, keyed: bool) -> Result<SetPayloadOp, EngineError> {
+        let (points, filter) = self.selector.split()?;
+        Ok(SetPayloadOp {
+            payload: self.payload,
+            points,
+            filter,
+            key: if keyed { self.key } else { None },
+        })
+    }
+}
+
 #[derive(Deserialize)]
 pub struct DeletePayloadRest {
     keys: Vec<JsonPath>,
@@ -102,22 +114,11 @@ pub fn operation(config: &EdgeConfig, update: UpdateRest) -> Result<UpdateOperat
             })
         }
         UpdateRest::SetPayload(request) => {
-            let (points, filter) = request.selector.split()?;
-            UpdateOperation::PayloadOperation(PayloadOps::SetPayload(SetPayloadOp {
-                payload: request.payload,
-                points,
-                filter,
-                key: request.key,
-            }))
+            UpdateOperation::PayloadOperation(PayloadOps::SetPayload(request.into_op(true)?))
         }
         UpdateRest::OverwritePayload(request) => {
-            let (points, filter) = request.selector.split()?;
-            UpdateOperation::PayloadOperation(PayloadOps::OverwritePayload(SetPayloadOp {
-                payload: request.payload,
-                points,
-                filter,
-                key: None,
-            }))
+            // Overwriting replaces the whole payload: a `key` has no meaning there.
+            UpdateOperation::PayloadOperation(PayloadOps::OverwritePayload(request.into_op(false)?))
         }
         UpdateRest::DeletePayload(request) => {
             let (points, filter) = request.selector.split()?;

@@ -70,12 +70,7 @@ impl Server {
         };
         let mut response = response.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = response.status().as_u16();
-        let bytes = response
-            .body_mut()
-            .with_config()
-            .limit(1 << 30)
-            .read_to_vec()
-            .unwrap();
+        let bytes = read_all(&mut response);
         let value = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         (status, value)
@@ -111,15 +106,18 @@ impl Server {
             .get(format!("{}{}", self.url, path))
             .call()
             .unwrap();
-        let status = response.status().as_u16();
-        let bytes = response
-            .body_mut()
-            .with_config()
-            .limit(1 << 30)
-            .read_to_vec()
-            .unwrap();
-        (status, bytes)
+        (response.status().as_u16(), read_all(&mut response))
     }
+}
+
+/// The whole body, however large (snapshots, big answers).
+fn read_all(response: &mut ureq::http::Response<ureq::Body>) -> Vec<u8> {
+    response
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_to_vec()
+        .unwrap()
 }
 
 pub fn ids(points: &Value) -> Vec<u64> {
