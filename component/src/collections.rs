@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 use crate::Error;
 use crate::model::{
     Alias, CollectionConfig, CollectionInfo, CollectionStatus, CollectionUpdate, CompressionRatio,
-    Distance, HnswConfig, PayloadSchemaType, Quantization, QuantizationChange, SparseModifier,
-    SparseVectorParams, UpdateResult, VectorParams,
+    Distance, HnswConfig, PayloadSchemaType, Quantization, QuantizationChange, ShardingMethod,
+    SparseModifier, SparseVectorParams, UpdateResult, VectorParams,
 };
 use crate::rest::{
     Qdrant, Retry, check_name, collection_path, decode, percent_encode, update_result,
@@ -37,6 +37,7 @@ impl<T: Transport> Qdrant<T> {
             shard_number: None,
             replication_factor: None,
             write_consistency_factor: None,
+            sharding_method: None,
         };
         self.create_collection_with(name, &config)
     }
@@ -326,6 +327,13 @@ fn create_body(config: &CollectionConfig) -> Result<Value, Error> {
             None => {}
         }
     }
+    if let Some(method) = config.sharding_method {
+        let method = match method {
+            ShardingMethod::Auto => "auto",
+            ShardingMethod::Custom => "custom",
+        };
+        body.insert("sharding_method".into(), json!(method));
+    }
     if let Some(on_disk) = config.on_disk_payload {
         body.insert("on_disk_payload".into(), json!(on_disk));
     }
@@ -544,6 +552,7 @@ mod tests {
             shard_number: None,
             replication_factor: None,
             write_consistency_factor: None,
+            sharding_method: None,
         }
     }
 
@@ -571,6 +580,7 @@ mod tests {
         cfg.shard_number = Some(2);
         cfg.replication_factor = Some(2);
         cfg.write_consistency_factor = Some(1);
+        cfg.sharding_method = Some(ShardingMethod::Custom);
         client(&rec, None)
             .create_collection_with("c", &cfg)
             .unwrap();
@@ -582,7 +592,8 @@ mod tests {
                 "sparse_vectors": {"bm25": {"modifier": "idf"}},
                 "hnsw_config": {"m": 32, "ef_construct": 200},
                 "quantization_config": {"scalar": {"type": "int8", "quantile": 0.99f32, "always_ram": true}},
-                "shard_number": 2, "replication_factor": 2, "write_consistency_factor": 1
+                "shard_number": 2, "replication_factor": 2, "write_consistency_factor": 1,
+                "sharding_method": "custom"
             })
         );
     }

@@ -71,6 +71,15 @@ impl Guest for Component {
     fn list_aliases(cfg: Config, collection: Option<String>) -> Wit<Vec<Alias>> {
         with(cfg, |c| c.list_aliases(collection.as_deref()))
     }
+    fn create_shard_key(cfg: Config, collection: String, key: ShardKey) -> Wit<()> {
+        with(cfg, |c| c.create_shard_key(&collection, &key))
+    }
+    fn delete_shard_key(cfg: Config, collection: String, key: ShardKey) -> Wit<()> {
+        with(cfg, |c| c.delete_shard_key(&collection, &key))
+    }
+    fn list_shard_keys(cfg: Config, collection: String) -> Wit<Vec<ShardKey>> {
+        with(cfg, |c| c.list_shard_keys(&collection))
+    }
     fn upsert_points(cfg: Config, collection: String, points: PointBatch, wait: bool) -> Wit<u32> {
         with(cfg, |c| c.upsert_points(&collection, &points, wait))
     }

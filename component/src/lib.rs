@@ -7,6 +7,7 @@
 //! The data model is the WIT records themselves ([`model`]).
 
 mod bindings;
+pub mod cluster;
 pub mod collections;
 pub mod edge;
 pub mod error;

@@ -49,6 +49,9 @@ impl Default for Config {
             server_timeout_s: None,
             retry: None,
             upsert_batch_size: None,
+            read_consistency: None,
+            write_ordering: None,
+            shard_key: None,
         }
     }
 }

@@ -66,7 +66,7 @@ impl<T: Transport> Qdrant<T> {
         };
         // Each body is written while the previous one is in flight, and sent once that
         // one has been answered: the server sees the bodies one by one, in order.
-        let mut bodies = Bodies::new(per_request);
+        let mut bodies = Bodies::new(per_request, self.upsert_body_end());
         let mut in_flight = None;
         for i in 0..points.len() {
             if let Some(full) = bodies.push(|out| points.write(i, out)) {
@@ -146,14 +146,19 @@ impl<T: Transport> Qdrant<T> {
         with_payload: &PayloadSelector,
         with_vectors: &VectorSelector,
     ) -> Result<Vec<Point>, Error> {
-        let path = self.timed_path(collection_path(collection, "/points")?);
+        let path = self.read_path(collection_path(collection, "/points")?);
         let qdrant_ids = ids::to_qdrant_list(wanted)?;
-        let body = json!({
-            "ids": qdrant_ids,
-            "with_payload": payload_selector_json(with_payload),
-            "with_vector": vector_selector_json(with_vectors),
-        });
-        let result = self.result(Method::Post, &path, Some(body), Retry::Idempotent)?;
+        let mut body = Map::new();
+        body.insert("ids".into(), Value::Array(qdrant_ids.clone()));
+        body.insert("with_payload".into(), payload_selector_json(with_payload));
+        body.insert("with_vector".into(), vector_selector_json(with_vectors));
+        self.select_shards(&mut body);
+        let result = self.result(
+            Method::Post,
+            &path,
+            Some(Value::Object(body)),
+            Retry::Idempotent,
+        )?;
         let found = result
             .as_array()
             .ok_or_else(|| decode("get points: result is not a list"))?;
@@ -178,7 +183,7 @@ impl<T: Transport> Qdrant<T> {
         wait: bool,
     ) -> Result<UpdateResult, Error> {
         let path = self.write_path(collection_path(collection, "/points/delete")?, wait);
-        let body = Value::Object(selector_json(selector)?);
+        let body = Value::Object(self.selector_body(selector)?);
         update_result(&self.result(Method::Post, &path, Some(body), Retry::Idempotent)?)
     }
 
@@ -192,7 +197,7 @@ impl<T: Transport> Qdrant<T> {
         wait: bool,
     ) -> Result<UpdateResult, Error> {
         let path = self.write_path(collection_path(collection, "/points/payload")?, wait);
-        let mut body = selector_json(selector)?;
+        let mut body = self.selector_body(selector)?;
         body.insert(
             "payload".into(),
             Value::Object(user_payload(payload, "payload")?),
@@ -227,6 +232,7 @@ impl<T: Transport> Qdrant<T> {
         for (selected, payload) in keep_string_ids(selector, payload)? {
             let mut body = selected;
             body.insert("payload".into(), Value::Object(payload));
+            self.select_shards(&mut body);
             let result = self.result(
                 Method::Put,
                 &path,
@@ -252,7 +258,7 @@ impl<T: Transport> Qdrant<T> {
             return Err(reserved_key("payload keys"));
         }
         let path = self.write_path(collection_path(collection, "/points/payload/delete")?, wait);
-        let mut body = selector_json(selector)?;
+        let mut body = self.selector_body(selector)?;
         body.insert("keys".into(), json!(keys));
         update_result(&self.result(
             Method::Post,
@@ -275,7 +281,7 @@ impl<T: Transport> Qdrant<T> {
             PointsSelector::Filter(_) => {
                 let path =
                     self.write_path(collection_path(collection, "/points/payload/clear")?, wait);
-                let body = Value::Object(selector_json(selector)?);
+                let body = Value::Object(self.selector_body(selector)?);
                 update_result(&self.result(Method::Post, &path, Some(body), Retry::Idempotent)?)
             }
         }
@@ -287,22 +293,29 @@ impl<T: Transport> Qdrant<T> {
         filter: Option<&Filter>,
         exact: bool,
     ) -> Result<u64, Error> {
-        let path = self.timed_path(collection_path(collection, "/points/count")?);
-        let mut body = json!({"exact": exact});
+        let path = self.read_path(collection_path(collection, "/points/count")?);
+        let mut body = Map::new();
+        body.insert("exact".into(), Value::Bool(exact));
         if let Some(f) = filter {
-            body["filter"] = filter::to_json(f)?;
+            body.insert("filter".into(), filter::to_json(f)?);
         }
-        self.result(Method::Post, &path, Some(body), Retry::Idempotent)?
-            .get("count")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| decode("count: no `count` number"))
+        self.select_shards(&mut body);
+        self.result(
+            Method::Post,
+            &path,
+            Some(Value::Object(body)),
+            Retry::Idempotent,
+        )?
+        .get("count")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| decode("count: no `count` number"))
     }
 
     pub fn scroll(&self, collection: &str, request: &ScrollRequest) -> Result<ScrollPage, Error> {
         if request.limit == 0 {
             return Err(Error::InvalidInput("limit must be at least 1".into()));
         }
-        let path = self.timed_path(collection_path(collection, "/points/scroll")?);
+        let path = self.read_path(collection_path(collection, "/points/scroll")?);
         let mut body = json!({
             "limit": request.limit,
             "with_payload": payload_selector_json(&request.with_payload),
@@ -313,6 +326,9 @@ impl<T: Transport> Qdrant<T> {
         }
         if let Some(offset) = &request.offset {
             body["offset"] = ids::to_qdrant(offset)?.json;
+        }
+        if let Value::Object(members) = &mut body {
+            self.select_shards(members);
         }
         let result = self.result(Method::Post, &path, Some(body), Retry::Idempotent)?;
         let points = result
@@ -332,6 +348,15 @@ impl<T: Transport> Qdrant<T> {
             points,
             next_offset,
         })
+    }
+}
+
+impl<T: Transport> Qdrant<T> {
+    /// The body that selects points (by ids or filter) in the configured shards.
+    fn selector_body(&self, selector: &PointsSelector) -> Result<JsonObject, Error> {
+        let mut body = selector_json(selector)?;
+        self.select_shards(&mut body);
+        Ok(body)
     }
 }
 
@@ -650,7 +675,7 @@ impl<'a> UpsertPoints<'a> {
     /// Fails if point `i` alone would not fit in a request (an estimate first, the exact
     /// size only when the estimate is over).
     fn check_size(&self, i: usize) -> Result<(), Error> {
-        let limit = MAX_BODY_BYTES - BODY_START.len() - BODY_END.len();
+        let limit = MAX_BODY_BYTES - BODY_START.len() - MAX_BODY_END;
         let PointText { id, payload } = &self.points[i];
         let vectors: usize = self
             .columns
@@ -752,17 +777,33 @@ struct Bodies {
     open: Vec<u8>,
     in_open: usize,
     per_request: usize,
+    /// `]}`, or `],"shard_key":..}` when the config selects shards.
+    end: Vec<u8>,
 }
 
 const BODY_START: &[u8] = b"{\"points\":[";
+/// The end of a body without a shard key.
+#[cfg(test)]
 const BODY_END: &[u8] = b"]}";
+/// Room left for the end of a body: `]}` plus the shard-key selector, which
+/// [`crate::cluster`] keeps shorter.
+pub(crate) const MAX_BODY_END: usize = 4096;
+
+impl<T: Transport> Qdrant<T> {
+    fn upsert_body_end(&self) -> Vec<u8> {
+        let mut end = b"]}".to_vec();
+        self.select_shards_in_text(&mut end);
+        end
+    }
+}
 
 impl Bodies {
-    fn new(per_request: usize) -> Self {
+    fn new(per_request: usize, end: Vec<u8>) -> Self {
         Bodies {
             open: Vec::new(),
             in_open: 0,
             per_request,
+            end,
         }
     }
 
@@ -778,8 +819,8 @@ impl Bodies {
         let start = self.open.len();
         write_point(&mut self.open);
         let point = self.open.len() - start;
-        debug_assert!(point + BODY_START.len() + BODY_END.len() <= MAX_BODY_BYTES);
-        if self.open.len() + BODY_END.len() > MAX_BODY_BYTES {
+        debug_assert!(point + BODY_START.len() + self.end.len() <= MAX_BODY_BYTES);
+        if self.open.len() + self.end.len() > MAX_BODY_BYTES {
             // Too big with this point: it opens the next body instead.
             let moved = self.open.split_off(start);
             self.open.truncate(start - 1);
@@ -798,7 +839,7 @@ impl Bodies {
     }
 
     fn close(&mut self) -> Vec<u8> {
-        self.open.extend_from_slice(BODY_END);
+        self.open.extend_from_slice(&self.end);
         self.in_open = 0;
         std::mem::take(&mut self.open)
     }
@@ -905,7 +946,7 @@ mod tests {
 
     /// Every body, in order, as `Bodies` hands them out.
     fn all_bodies(per_request: usize, sizes: &[usize]) -> Vec<Vec<u8>> {
-        let mut bodies = Bodies::new(per_request);
+        let mut bodies = Bodies::new(per_request, BODY_END.to_vec());
         let mut done: Vec<Vec<u8>> = sizes
             .iter()
             .filter_map(|&n| bodies.push(|out| out.resize(out.len() + n, b'1')))

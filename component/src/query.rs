@@ -20,9 +20,10 @@ impl<T: Transport> Qdrant<T> {
         collection: &str,
         request: &QueryRequest,
     ) -> Result<Vec<ScoredPoint>, Error> {
-        let path = self.timed_path(collection_path(collection, "/points/query")?);
+        let path = self.read_path(collection_path(collection, "/points/query")?);
         let mut body = Vec::new();
         write_request(request, &mut body)?;
+        self.select_shards_in_text(&mut body);
         let response = self.send(Method::Post, &path, Some(body), Retry::Idempotent)?;
         read_result(&response, |reader| read_answer(reader, request))
     }
@@ -36,13 +37,14 @@ impl<T: Transport> Qdrant<T> {
         if requests.is_empty() {
             return Ok(vec![]);
         }
-        let path = self.timed_path(collection_path(collection, "/points/query/batch")?);
+        let path = self.read_path(collection_path(collection, "/points/query/batch")?);
         let mut body = b"{\"searches\":[".to_vec();
         for (i, request) in requests.iter().enumerate() {
             if i > 0 {
                 body.push(b',');
             }
             write_request(request, &mut body)?;
+            self.select_shards_in_text(&mut body);
         }
         body.extend_from_slice(b"]}");
         let response = self.send(Method::Post, &path, Some(body), Retry::Idempotent)?;

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::Error;
 use crate::error::{from_status, redact};
 use crate::json_reader::JsonReader;
 use crate::model::{
@@ -14,6 +13,7 @@ use crate::model::{
     UpdateResult,
 };
 use crate::transport::{HttpRequest, HttpResponse, InFlight, Method, Transport};
+use crate::{Error, cluster};
 
 /// Whether a request may be sent again after a failure without changing its outcome:
 /// reads, upserts of fixed ids and deletes may; creating a collection may not (a resent
@@ -28,6 +28,8 @@ pub(crate) enum Retry {
 pub struct Qdrant<T> {
     base_url: String,
     pub(crate) config: Config,
+    /// `config.shard-key` as the `shard_key` member of request bodies.
+    shard_key: Option<Value>,
     transport: T,
 }
 
@@ -48,9 +50,15 @@ impl<T: Transport> Qdrant<T> {
                 "upsert-batch-size must be at least 1".into(),
             ));
         }
+        let shard_key = config
+            .shard_key
+            .as_ref()
+            .map(cluster::shard_selector_json)
+            .transpose()?;
         Ok(Self {
             base_url,
             config,
+            shard_key,
             transport,
         })
     }
@@ -210,22 +218,64 @@ impl<T: Transport> Qdrant<T> {
         [self.base_url.as_str(), path].concat()
     }
 
-    /// `path` plus Qdrant's `wait` parameter (and the server timeout, which every write takes).
+    /// `path` plus Qdrant's `wait` parameter, the write ordering and the server timeout,
+    /// which every write takes.
     pub(crate) fn write_path(&self, path: String, wait: bool) -> String {
-        let separator = if path.contains('?') { '&' } else { '?' };
-        self.timed_path(format!("{path}{separator}wait={wait}"))
+        let mut path = with_param(path, "wait", if wait { "true" } else { "false" });
+        if let Some(ordering) = self.config.write_ordering {
+            path = with_param(path, "ordering", cluster::ordering_param(ordering));
+        }
+        self.timed_path(path)
+    }
+
+    /// `path` plus the read consistency and the server timeout, which every read of points
+    /// takes.
+    pub(crate) fn read_path(&self, path: String) -> String {
+        let path = match &self.config.read_consistency {
+            Some(consistency) => with_param(
+                path,
+                "consistency",
+                &cluster::consistency_param(consistency),
+            ),
+            None => path,
+        };
+        self.timed_path(path)
     }
 
     /// `path` plus the server-side `timeout` parameter when the config sets one.
     pub(crate) fn timed_path(&self, path: String) -> String {
         match self.config.server_timeout_s {
-            Some(seconds) => {
-                let separator = if path.contains('?') { '&' } else { '?' };
-                format!("{path}{separator}timeout={seconds}")
-            }
+            Some(seconds) => with_param(path, "timeout", itoa::Buffer::new().format(seconds)),
             None => path,
         }
     }
+
+    /// Adds the configured shard-key selector to a request body of points.
+    pub(crate) fn select_shards(&self, body: &mut serde_json::Map<String, Value>) {
+        if let Some(key) = &self.shard_key {
+            body.insert("shard_key".into(), key.clone());
+        }
+    }
+
+    /// As [`Self::select_shards`], for a body already written as JSON text: the member
+    /// goes before the object's closing brace.
+    pub(crate) fn select_shards_in_text(&self, body: &mut Vec<u8>) {
+        if let Some(key) = &self.shard_key {
+            debug_assert_eq!(body.last(), Some(&b'}'));
+            body.pop();
+            body.extend_from_slice(b",\"shard_key\":");
+            serde_json::to_writer(&mut *body, key).expect("JSON values always serialize");
+            body.push(b'}');
+        }
+    }
+}
+
+fn with_param(mut path: String, name: &str, value: &str) -> String {
+    path.push(if path.contains('?') { '&' } else { '?' });
+    path.push_str(name);
+    path.push('=');
+    path.push_str(value);
+    path
 }
 
 /// Reads the `result` of the answer's envelope with `read`, straight from the answer's bytes

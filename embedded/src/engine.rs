@@ -189,6 +189,11 @@ impl Collection {
         lock(&self.meta).clone()
     }
 
+    /// Reads the metadata without copying it.
+    pub fn meta_ref<R>(&self, f: impl FnOnce(&Meta) -> R) -> R {
+        f(&lock(&self.meta))
+    }
+
     pub fn update_meta(&self, f: impl FnOnce(&mut Meta)) -> Result<(), EngineError> {
         let mut meta = lock(&self.meta);
         f(&mut meta);

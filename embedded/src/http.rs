@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use crate::engine::{AliasAction, Collection, Engine, EngineError};
 use crate::legacy;
 use crate::rest;
+use crate::sharding::{self, Scope, ShardKeySelector};
 use crate::snapshot;
 use crate::updates::{self, UpdateRest};
 
@@ -117,6 +118,11 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
             post(discover_batch),
         )
         .route("/collections/{name}/facet", post(facet))
+        .route(
+            "/collections/{name}/shards",
+            put(create_shard_key).get(list_shard_keys),
+        )
+        .route("/collections/{name}/shards/delete", post(delete_shard_key))
         .route("/collections/{name}/index", put(create_index))
         .route(
             "/collections/{name}/index/{field}",
@@ -469,7 +475,7 @@ async fn update<T: DeserializeOwned>(
         let wait = wait_param(&params, false)?;
         let collection = state.engine.get(&name)?;
         let request: T = parse_body(&body)?;
-        let operation = updates::operation(&collection.shard.config(), wrap(request))?;
+        let operation = updates::operation(&collection, &collection.shard.config(), wrap(request))?;
         write(&state, collection, wait, operation).await
     };
     reply(started, result.await)
@@ -566,7 +572,7 @@ async fn batch_update(
             batch
                 .operations
                 .into_iter()
-                .map(|update| updates::operation(&config, update))
+                .map(|update| updates::operation(&collection, &config, update))
                 .collect::<Result<Vec<_>, _>>()?
         };
         let mut results = Vec::with_capacity(operations.len());
@@ -644,10 +650,14 @@ async fn get_points(
         with_payload: Option<WithPayloadInterface>,
         #[serde(default, alias = "with_vectors")]
         with_vector: Option<WithVector>,
+        shard_key: Option<ShardKeySelector>,
     }
     let result = async {
         let collection = state.engine.get(&name)?;
         let request: PointRequest = parse_body(&body)?;
+        if collection.read_scope(request.shard_key.as_ref())? == Scope::Nothing {
+            return Ok(json!([]));
+        }
         blocking(move || {
             let records = collection.shard.retrieve(
                 &request.ids,
@@ -711,11 +721,15 @@ async fn count_points(
     struct CountRest {
         filter: Option<Filter>,
         exact: Option<bool>,
+        shard_key: Option<ShardKeySelector>,
     }
     let result = async {
         let collection = state.engine.get(&name)?;
         let request: CountRest = parse_optional_body(&body)?;
         rest::check_filter(request.filter.as_ref())?;
+        if collection.read_scope(request.shard_key.as_ref())? == Scope::Nothing {
+            return Ok(json!({"count": 0}));
+        }
         blocking(move || {
             let count = collection.shard.count(CountRequest {
                 filter: request.filter,
@@ -743,6 +757,7 @@ async fn scroll_points(
         #[serde(default, alias = "with_vectors")]
         with_vector: Option<WithVector>,
         order_by: Option<OrderByInterface>,
+        shard_key: Option<ShardKeySelector>,
     }
     let result = async {
         let collection = state.engine.get(&name)?;
@@ -752,6 +767,9 @@ async fn scroll_points(
             return Err(EngineError::validation(
                 "limit: value 0 invalid, must be 1 or larger",
             ));
+        }
+        if collection.read_scope(request.shard_key.as_ref())? == Scope::Nothing {
+            return Ok(json!({"points": [], "next_page_offset": null}));
         }
         blocking(move || {
             let (records, next) = collection.shard.scroll(ScrollRequest {
@@ -780,9 +798,13 @@ fn scored_points(
     collection: &Collection,
     request: rest::QueryRequestRest,
 ) -> Result<Value, EngineError> {
+    let scope = collection.read_scope(request.shard_key.as_ref())?;
     let lookup = rest::lookup_collection(engine, &request)?;
     let lookup = lookup.as_ref().map(|c| &c.shard);
     let (request, offset) = rest::query_request(&collection.shard, lookup, request)?;
+    if scope == Scope::Nothing {
+        return Ok(json!([]));
+    }
     let points = collection.shard.query(request)?;
     // `EdgeShard::query` fetches `limit + offset` and leaves the skip to the caller.
     Ok(points
@@ -842,12 +864,41 @@ async fn query_batch(
     reply(started, result.await)
 }
 
+/// `PUT /collections/{name}/shards`: a standalone server has no shard keys to create.
+async fn create_shard_key() -> Response {
+    reply(Instant::now(), Err(sharding::distributed_mode_disabled()))
+}
+
+/// `POST /collections/{name}/shards/delete`: likewise.
+async fn delete_shard_key() -> Response {
+    reply(Instant::now(), Err(sharding::distributed_mode_disabled()))
+}
+
+/// `GET /collections/{name}/shards`: none (`null` for automatic sharding, which has no keys
+/// at all).
+async fn list_shard_keys(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let started = Instant::now();
+    let result = state.engine.get(&name).map(|collection| {
+        if collection.custom_sharding() {
+            json!({"shard_keys": []})
+        } else {
+            json!({"shard_keys": null})
+        }
+    });
+    reply(started, result)
+}
+
 /// `POST /collections/{name}/facet`: the most frequent values of an indexed payload key.
 async fn facet(State(state): State<AppState>, Path(name): Path<String>, body: Bytes) -> Response {
     let started = Instant::now();
     let result = async {
         let collection = state.engine.get(&name)?;
-        let request = rest::facet_request(parse_body(&body)?)?;
+        let request: rest::FacetRest = parse_body(&body)?;
+        let scope = collection.read_scope(request.shard_key.as_ref())?;
+        let request = rest::facet_request(request)?;
+        if scope == Scope::Nothing {
+            return Ok(json!({"hits": []}));
+        }
         blocking(move || Ok(rest::facet_json(collection.shard.facet(request)?))).await
     };
     reply(started, result.await)

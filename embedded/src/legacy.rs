@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::{Collection, Engine, EngineError};
 use crate::rest::{self, QueryRequestRest, from_value};
+use crate::sharding::Scope;
 
 /// The fields a `SearchRequest` shares with a `QueryRequest`, passed on as they are.
 #[derive(Deserialize)]
@@ -22,7 +23,7 @@ struct Common {
     #[serde(alias = "with_vectors")]
     with_vector: Option<Value>,
     score_threshold: Option<Value>,
-    // `shard_key` (custom sharding) is accepted and ignored: there is one shard.
+    shard_key: Option<Value>,
 }
 
 impl Common {
@@ -38,6 +39,7 @@ impl Common {
             ("with_payload", self.with_payload),
             ("with_vector", self.with_vector),
             ("score_threshold", self.score_threshold),
+            ("shard_key", self.shard_key),
         ];
         for (name, value) in fields {
             if let Some(value) = value {
@@ -298,6 +300,9 @@ pub fn run_groups(
         .unwrap_or(WithPayloadInterface::Bool(false));
     query.with_payload = Some(WithPayloadInterface::Bool(true));
     query.offset = None; // no `groups` request has one
+    if collection.read_scope(query.shard_key.as_ref())? == Scope::Nothing {
+        return Ok(json!({"groups": []}));
+    }
     let mut fetch = limit
         .saturating_mul(group_size)
         .saturating_mul(4)

@@ -15,6 +15,7 @@ mod engine;
 mod http;
 mod legacy;
 mod rest;
+mod sharding;
 mod snapshot;
 mod updates;
 

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use crate::engine::{
     Collection, Engine, EngineError, Meta, check_vector_name, default_optimizer_config,
 };
+use crate::sharding::ShardKeySelector;
 
 /// Qdrant's checks of a filter beyond its JSON shape (e.g. a field condition with no
 /// condition in it), answered as Qdrant answers them: 422, each failure with its path.
@@ -605,6 +606,7 @@ pub fn collection_info(collection: &Collection) -> Value {
 pub struct UpsertRequest {
     pub points: Option<Vec<PointStructPersisted>>,
     pub batch: Option<BatchRest>,
+    pub shard_key: Option<ShardKeySelector>,
 }
 
 #[derive(Deserialize)]
@@ -913,13 +915,14 @@ impl Selector {
 // Facets
 // ---------------------------------------------------------------------------------------------
 
-/// `FacetRequest` (its `shard_key` is ignored: there is one shard).
+/// `FacetRequest`.
 #[derive(Deserialize)]
 pub struct FacetRest {
     key: JsonPath,
     limit: Option<usize>,
     filter: Option<Filter>,
     exact: Option<bool>,
+    pub shard_key: Option<ShardKeySelector>,
 }
 
 pub fn facet_request(request: FacetRest) -> Result<FacetRequest, EngineError> {
@@ -973,6 +976,7 @@ pub struct QueryRequestRest {
     pub with_vector: Option<WithVector>,
     pub with_payload: Option<WithPayloadInterface>,
     pub lookup_from: Option<LookupFrom>,
+    pub shard_key: Option<ShardKeySelector>,
 }
 
 /// `lookup_from`: the collection (and vector) whose points give the vectors of examples

@@ -9,14 +9,16 @@ use qdrant_edge::{
 };
 use serde::Deserialize;
 
-use crate::engine::EngineError;
+use crate::engine::{Collection, EngineError};
 use crate::rest::{self, Selected, Selector};
+use crate::sharding::ShardKeySelector;
 
-/// `points` or `filter` (a custom-sharding `shard_key` is ignored: there is one shard).
+/// `points` or `filter`, in the shards of `shard_key`.
 #[derive(Deserialize)]
 pub struct SelectorRest {
     points: Option<Vec<PointId>>,
     filter: Option<Filter>,
+    shard_key: Option<ShardKeySelector>,
 }
 
 impl SelectorRest {
@@ -68,6 +70,7 @@ pub struct DeletePayloadRest {
 pub struct UpdateVectorsRest {
     points: Vec<PointVectorsPersisted>,
     update_filter: Option<Filter>,
+    shard_key: Option<ShardKeySelector>,
 }
 
 #[derive(Deserialize)]
@@ -91,14 +94,37 @@ pub enum UpdateRest {
     DeleteVectors(DeleteVectorsRest),
 }
 
+impl UpdateRest {
+    /// The shards the update goes to.
+    pub fn shard_key(&self) -> Option<&ShardKeySelector> {
+        match self {
+            UpdateRest::Upsert(request) => request.shard_key.as_ref(),
+            UpdateRest::Delete(selector) | UpdateRest::ClearPayload(selector) => {
+                selector.shard_key.as_ref()
+            }
+            UpdateRest::SetPayload(request) | UpdateRest::OverwritePayload(request) => {
+                request.selector.shard_key.as_ref()
+            }
+            UpdateRest::DeletePayload(request) => request.selector.shard_key.as_ref(),
+            UpdateRest::UpdateVectors(request) => request.shard_key.as_ref(),
+            UpdateRest::DeleteVectors(request) => request.selector.shard_key.as_ref(),
+        }
+    }
+}
+
 /// `points/batch`'s body.
 #[derive(Deserialize)]
 pub struct BatchUpdate {
     pub operations: Vec<UpdateRest>,
 }
 
-/// The operation for `update`, checked against `config`.
-pub fn operation(config: &EdgeConfig, update: UpdateRest) -> Result<UpdateOperation, EngineError> {
+/// The operation for `update`, checked against the collection (its vectors and shards).
+pub fn operation(
+    collection: &Collection,
+    config: &EdgeConfig,
+    update: UpdateRest,
+) -> Result<UpdateOperation, EngineError> {
+    collection.check_write_shards(update.shard_key())?;
     Ok(match update {
         UpdateRest::Upsert(request) => {
             let points = rest::upsert_points(request)?;

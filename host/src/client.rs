@@ -149,6 +149,9 @@ impl QdrantClient {
             server_timeout_s: None,
             retry: None,
             upsert_batch_size: None,
+            read_consistency: None,
+            write_ordering: None,
+            shard_key: None,
         };
         Ok(Self {
             runtime,
@@ -194,6 +197,40 @@ impl QdrantClient {
     /// Points per upsert request (default 256; requests also stay under 32 MB).
     pub fn with_upsert_batch_size(self, points: u32) -> Self {
         self.configure(|c| c.upsert_batch_size = Some(points))
+    }
+
+    /// How many replicas of a replicated collection answer each read (gets, counts,
+    /// scrolls, queries); default: the server's (one).
+    pub fn with_read_consistency(self, consistency: types::ReadConsistency) -> Self {
+        self.configure(|c| c.read_consistency = Some(consistency))
+    }
+
+    /// How writes to a replicated collection are ordered; default: the server's (weak).
+    pub fn with_write_ordering(self, ordering: types::WriteOrdering) -> Self {
+        self.configure(|c| c.write_ordering = Some(ordering))
+    }
+
+    /// A client whose point operations go to these shards of collections with custom
+    /// sharding: writes land in them, reads look only in them. Clones are cheap, so one
+    /// client per tenant is the usual shape.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: qdrant_integration::QdrantClient) -> qdrant_integration::Result<()> {
+    /// use qdrant_integration::types::ShardKeySelector;
+    /// let tenant = client.with_shard_key("tenant-7");
+    /// let both = client.with_shard_key(ShardKeySelector::Keys(vec!["eu".into(), "us".into()]));
+    /// let new_tenant = client.with_shard_key(ShardKeySelector::with_fallback("tenant-8", "shared"));
+    /// # Ok(()) }
+    /// ```
+    pub fn with_shard_key(self, selector: impl Into<types::ShardKeySelector>) -> Self {
+        let selector = selector.into();
+        self.configure(|c| c.shard_key = Some(selector))
+    }
+
+    /// A client that names no shard key: writes need the collection's default, reads
+    /// look in every shard.
+    pub fn without_shard_key(self) -> Self {
+        self.configure(|c| c.shard_key = None)
     }
 
     /// Memory cap and deadline of each call (see [`Limits`]).
@@ -379,6 +416,44 @@ impl QdrantClient {
     /// All aliases, or those of `collection`.
     pub async fn list_aliases(&self, collection: Option<&str>) -> Result<Vec<types::Alias>> {
         call!(self, call_list_aliases(collection))
+    }
+
+    /// Creates the shards of `key` in a collection made with
+    /// [`types::ShardingMethod::Custom`].
+    pub async fn create_shard_key(
+        &self,
+        collection: &str,
+        key: impl Into<types::ShardKey>,
+    ) -> Result<()> {
+        let key = key.into();
+        call!(
+            self,
+            collection = collection,
+            call_create_shard_key(collection, &key)
+        )
+    }
+
+    /// Deletes the shards of `key`, and the points in them.
+    pub async fn delete_shard_key(
+        &self,
+        collection: &str,
+        key: impl Into<types::ShardKey>,
+    ) -> Result<()> {
+        let key = key.into();
+        call!(
+            self,
+            collection = collection,
+            call_delete_shard_key(collection, &key)
+        )
+    }
+
+    /// The shard keys of a collection (none for automatic sharding).
+    pub async fn list_shard_keys(&self, collection: &str) -> Result<Vec<types::ShardKey>> {
+        call!(
+            self,
+            collection = collection,
+            call_list_shard_keys(collection)
+        )
     }
 
     // ---- points -------------------------------------------------------------------------

@@ -119,12 +119,48 @@ impl CollectionConfig {
             shard_number: None,
             replication_factor: None,
             write_consistency_factor: None,
+            sharding_method: None,
         }
     }
 
     pub fn with_sparse(mut self, sparse: SparseVectorParams) -> Self {
         self.sparse_vectors.push(sparse);
         self
+    }
+}
+
+impl From<&str> for ShardKey {
+    fn from(key: &str) -> Self {
+        ShardKey::Keyword(key.to_owned())
+    }
+}
+
+impl From<String> for ShardKey {
+    fn from(key: String) -> Self {
+        ShardKey::Keyword(key)
+    }
+}
+
+impl From<u64> for ShardKey {
+    fn from(key: u64) -> Self {
+        ShardKey::Number(key)
+    }
+}
+
+impl<K: Into<ShardKey>> From<K> for ShardKeySelector {
+    /// One shard key.
+    fn from(key: K) -> Self {
+        ShardKeySelector::Keys(vec![key.into()])
+    }
+}
+
+impl ShardKeySelector {
+    /// `target`'s shard when that key exists, else `fallback`'s.
+    pub fn with_fallback(target: impl Into<ShardKey>, fallback: impl Into<ShardKey>) -> Self {
+        ShardKeySelector::WithFallback(ShardKeyFallback {
+            target: target.into(),
+            fallback: fallback.into(),
+        })
     }
 }
 

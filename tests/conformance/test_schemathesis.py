@@ -12,9 +12,9 @@ the fuzzer reaches the engine's real code paths rather than a 404 for a random c
 
 Operations left out, and why:
 
-* Everything the engine does not serve (cluster, shards and shard keys, full-storage and shard
-  snapshots, telemetry, metrics, issues, optimizations, the search matrix, named vector
-  creation/deletion): they answer 404 with no body, which the spec does not describe.
+* Everything the engine does not serve (cluster, shard snapshots, full-storage snapshots,
+  telemetry, metrics, issues, optimizations, the search matrix, named vector creation and
+  deletion): they answer 404 with no body, which the spec does not describe.
 * `recover_from_snapshot`: its `location` is a URL the server downloads; fuzzing it would make
   the engine connect to arbitrary hosts. It is covered in `embedded/tests/api.rs`.
 * `recover_from_uploaded_snapshot`: multipart upload, not served by the engine.
@@ -89,6 +89,9 @@ SERVED = [
     "list_snapshots",
     "get_snapshot",
     "delete_snapshot",
+    "create_shard_key",
+    "list_shard_keys",
+    "delete_shard_key",
 ]
 
 SEEDED = "conformance"

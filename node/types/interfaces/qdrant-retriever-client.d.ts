@@ -35,6 +35,18 @@ export function deleteAlias(cfg: Config, alias: string): void;
  */
 export function listAliases(cfg: Config, collection: string | undefined): Array<Alias>;
 /**
+ * Creates the shards of `key` in a collection with custom sharding.
+ */
+export function createShardKey(cfg: Config, collection: string, key: ShardKey): void;
+/**
+ * Deletes the shards of `key` and every point in them.
+ */
+export function deleteShardKey(cfg: Config, collection: string, key: ShardKey): void;
+/**
+ * The shard keys of a collection with custom sharding (empty for `auto`).
+ */
+export function listShardKeys(cfg: Config, collection: string): Array<ShardKey>;
+/**
  * points
  * Upserts in batches (see `config.upsert-batch-size`); returns how many were written.
  * Every point is validated before the first request. When `wait` is true each request
@@ -124,3 +136,4 @@ export type QueryRequest = import('./qdrant-retriever-types.js').QueryRequest;
 export type ScoredPoint = import('./qdrant-retriever-types.js').ScoredPoint;
 export type PayloadSchemaType = import('./qdrant-retriever-types.js').PayloadSchemaType;
 export type Snapshot = import('./qdrant-retriever-types.js').Snapshot;
+export type ShardKey = import('./qdrant-retriever-types.js').ShardKey;

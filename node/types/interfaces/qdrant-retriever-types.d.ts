@@ -1,5 +1,80 @@
 /** @module Interface qdrant:retriever/types@0.1.0 **/
 /**
+ * Qdrant's read consistency.
+ */
+export type ReadConsistency = ReadConsistencyFactor | ReadConsistencyMajority | ReadConsistencyQuorum | ReadConsistencyAll;
+/**
+ * This many replicas answer; a point must be on all of them.
+ */
+export interface ReadConsistencyFactor {
+  tag: 'factor',
+  val: number,
+}
+/**
+ * Half of the replicas plus one.
+ */
+export interface ReadConsistencyMajority {
+  tag: 'majority',
+}
+/**
+ * All replicas; a point must be on most of them.
+ */
+export interface ReadConsistencyQuorum {
+  tag: 'quorum',
+}
+/**
+ * All replicas; a point must be on all of them.
+ */
+export interface ReadConsistencyAll {
+  tag: 'all',
+}
+/**
+ * Qdrant's write ordering.
+ * # Variants
+ * 
+ * ## `"weak"`
+ * 
+ * Writes may be reordered (fastest).
+ * ## `"medium"`
+ * 
+ * Writes go through a dynamically chosen leader.
+ * ## `"strong"`
+ * 
+ * Writes go through the permanent leader.
+ */
+export type WriteOrdering = 'weak' | 'medium' | 'strong';
+/**
+ * A shard key of a collection with custom sharding.
+ */
+export type ShardKey = ShardKeyKeyword | ShardKeyNumber;
+export interface ShardKeyKeyword {
+  tag: 'keyword',
+  val: string,
+}
+export interface ShardKeyNumber {
+  tag: 'number',
+  val: bigint,
+}
+export interface ShardKeyFallback {
+  target: ShardKey,
+  fallback: ShardKey,
+}
+export type ShardKeySelector = ShardKeySelectorKeys | ShardKeySelectorWithFallback;
+/**
+ * These shards (one key or several).
+ */
+export interface ShardKeySelectorKeys {
+  tag: 'keys',
+  val: Array<ShardKey>,
+}
+/**
+ * `target`'s shard if that key exists, else `fallback`'s (writes: Qdrant 1.16+).
+ */
+export interface ShardKeySelectorWithFallback {
+  tag: 'with-fallback',
+  val: ShardKeyFallback,
+}
+/**
  * Exponential backoff with jitter, for reads and writes whose ids are fixed before the
  * first attempt, after a dropped connection, a timeout, 429, 502, 503 or 504.
  * Validation errors (4xx) are never retried.
@@ -61,6 +136,23 @@ export interface Config {
    * Default 256.
    */
   upsertBatchSize?: number,
+  /**
+   * How many replicas must answer a read (gets, counts, scrolls, queries) of a
+   * replicated collection: Qdrant's `consistency`. Default: the server's (one).
+   */
+  readConsistency?: ReadConsistency,
+  /**
+   * How writes to a replicated collection are ordered: Qdrant's `ordering`.
+   * Default: the server's (`weak`).
+   */
+  writeOrdering?: WriteOrdering,
+  /**
+   * For a collection with custom sharding: the shards operations go to. Writes go
+   * to these shards; reads look only in them. Default: writes need a key (Qdrant
+   * refuses them without one, unless the collection has a fallback), reads look in
+   * every shard.
+   */
+  shardKey?: ShardKeySelector,
 }
 export interface ServerError {
   status: number,
@@ -255,6 +347,17 @@ export interface SparseVectorParams {
   modifier: SparseModifier,
   onDisk?: boolean,
 }
+/**
+ * # Variants
+ * 
+ * ## `"auto"`
+ * 
+ * Points are spread over `shard-number` shards by id.
+ * ## `"custom"`
+ * 
+ * Shards are created per shard key, and writes name their key.
+ */
+export type ShardingMethod = 'auto' | 'custom';
 export interface CollectionConfig {
   /**
    * Either one entry with an empty name (the unnamed vector) or named entries.
@@ -267,6 +370,11 @@ export interface CollectionConfig {
   shardNumber?: number,
   replicationFactor?: number,
   writeConsistencyFactor?: number,
+  /**
+   * `custom` lets the user place points by shard key (`create-shard-key`, then
+   * `config.shard-key`). Default `auto`.
+   */
+  shardingMethod?: ShardingMethod,
 }
 export type QuantizationChange = QuantizationChangeEnable | QuantizationChangeDisable;
 export interface QuantizationChangeEnable {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import json
 import os
 import time
@@ -97,6 +98,18 @@ class RetryPolicy:
     initial_backoff: float = 0.05
     max_backoff: float = 2.0
     max_elapsed: float = 10.0
+
+
+@dataclass(frozen=True)
+class ShardKeyWithFallback:
+    """Writes go to ``target``'s shard when that shard key exists, else to ``fallback``'s."""
+
+    target: str | int
+    fallback: str | int
+
+
+#: A shard-key selector: one key, several keys, or a key with a fallback.
+ShardKeySelector = str | int | Sequence[str | int] | ShardKeyWithFallback
 
 
 @dataclass(frozen=True)
@@ -517,8 +530,67 @@ def _info(info: dict[str, Any]) -> CollectionInfo:
     )
 
 
+READ_CONSISTENCIES = ("majority", "quorum", "all")
+WRITE_ORDERINGS = ("weak", "medium", "strong")
+
+
+def _consistency(consistency: int | str | None) -> Variant | None:
+    """A replica count, or ``"majority"``, ``"quorum"`` or ``"all"``."""
+    if consistency is None:
+        return None
+    if isinstance(consistency, str):
+        if consistency.lower() not in READ_CONSISTENCIES:
+            raise errors.InvalidInput(
+                f"unknown consistency {consistency!r}: use a number, majority, quorum or all"
+            )
+        return Variant(consistency.lower())
+    return Variant("factor", _positive(consistency, "consistency"))
+
+
+def _ordering(ordering: str | None) -> str | None:
+    if ordering is None:
+        return None
+    if not isinstance(ordering, str) or ordering.lower() not in WRITE_ORDERINGS:
+        raise errors.InvalidInput(f"unknown ordering {ordering!r}: use weak, medium or strong")
+    return ordering.lower()
+
+
+def _shard_key(key: Any) -> Variant:
+    if isinstance(key, str):
+        return Variant("keyword", key)
+    if isinstance(key, int | np.integer) and not isinstance(key, bool) and key >= 0:
+        return Variant("number", int(key))
+    raise errors.InvalidInput(f"a shard key is a string or a non-negative integer, not {key!r}")
+
+
+def _shard_key_back(key: Variant) -> str | int:
+    return key.payload
+
+
+def _shard_selector(selector: ShardKeySelector | None) -> Variant | None:
+    if selector is None:
+        return None
+    if isinstance(selector, ShardKeyWithFallback):
+        target, fallback = _shard_key(selector.target), _shard_key(selector.fallback)
+        return Variant("with-fallback", {"target": target, "fallback": fallback})
+    if isinstance(selector, Sequence) and not isinstance(selector, str):
+        return Variant("keys", [_shard_key(k) for k in selector])
+    return Variant("keys", [_shard_key(selector)])
+
+
 def _millis(seconds: float | None) -> int | None:
     return None if seconds is None else max(1, int(seconds * 1000))
+
+
+def _cluster_options(
+    consistency: int | str | None, ordering: str | None, selector: ShardKeySelector | None
+) -> dict[str, Any]:
+    """The cluster members of the component's ``config``."""
+    return {
+        "read_consistency": _consistency(consistency),
+        "write_ordering": _ordering(ordering),
+        "shard_key": _shard_selector(selector),
+    }
 
 
 # ---- the client ----------------------------------------------------------------------
@@ -536,6 +608,13 @@ class QdrantClient:
     own ``timeout`` for queries, counts, scrolls and collection changes (whole seconds),
     ``retry`` the retries of idempotent calls (a :class:`RetryPolicy`, or the number of
     attempts), ``upsert_batch_size`` the points per upsert request (default 256).
+
+    For a Qdrant cluster: ``consistency`` is how many replicas answer each read (a number,
+    ``"majority"``, ``"quorum"`` or ``"all"``), ``ordering`` how writes are ordered
+    (``"weak"``, ``"medium"``, ``"strong"``), and ``shard_key_selector`` the shards of a
+    collection with custom sharding that point operations go to (a key, a list of keys,
+    or a :class:`ShardKeyWithFallback`). :meth:`with_options` gives a client that shares
+    this one's sandbox with other values, e.g. one per tenant.
 
     The sandbox's limits: ``memory_limit`` caps each instance's linear memory (bytes,
     default 64 MiB; exceeding it raises :class:`~qdrant_integration.errors.RuntimeFailure`
@@ -567,6 +646,9 @@ class QdrantClient:
         server_timeout: float | None = None,
         retry: RetryPolicy | int | None = None,
         upsert_batch_size: int | None = None,
+        consistency: int | str | None = None,
+        ordering: str | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> None:
@@ -590,6 +672,9 @@ class QdrantClient:
             "server_timeout": server_timeout,
             "retry": retry,
             "upsert_batch_size": upsert_batch_size,
+            "consistency": consistency,
+            "ordering": ordering,
+            "shard_key_selector": shard_key_selector,
             "memory_limit": memory_limit,
             "call_timeout": call_timeout,
         }
@@ -613,6 +698,7 @@ class QdrantClient:
             },
             "upsert_batch_size": upsert_batch_size,
         }
+        self._config.update(_cluster_options(consistency, ordering, shard_key_selector))
         self._instance = Instance(url, memory_limit, call_timeout)
 
     @property
@@ -647,6 +733,29 @@ class QdrantClient:
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
         self.__init__(state.pop("url"), state.pop("api_key"), **state)  # type: ignore[misc]
+
+    def with_options(
+        self,
+        *,
+        consistency: int | str | None = None,
+        ordering: str | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
+    ) -> QdrantClient:
+        """A client that shares this one's sandbox and server (and local engine) and sends
+        these cluster parameters instead; ``None`` leaves one unset. For example
+        ``tenant = client.with_options(shard_key_selector="tenant-7")``."""
+        clone = copy.copy(self)
+        clone._options = {
+            **self._options,
+            "consistency": consistency,
+            "ordering": ordering,
+            "shard_key_selector": shard_key_selector,
+        }
+        clone._config = {
+            **self._config,
+            **_cluster_options(consistency, ordering, shard_key_selector),
+        }
+        return clone
 
     def _call(self, name: str, *args: Any, deadline: float | None = None) -> Any:
         return self._instance.call(name, self._config, *args, deadline=deadline)
@@ -687,6 +796,7 @@ class QdrantClient:
         shard_number: int | None = None,
         replication_factor: int | None = None,
         write_consistency_factor: int | None = None,
+        sharding_method: str | None = None,
     ) -> None:
         """Creates a collection.
 
@@ -696,7 +806,13 @@ class QdrantClient:
         (names, or name -> :class:`SparseVectorParams` / ``"idf"`` / ``None``). ``hnsw``
         and ``quantization`` apply to the whole collection; ``quantization`` is
         ``"scalar"``, ``"binary"``, ``"product"`` or a quantization dataclass.
+        ``sharding_method="custom"`` makes a collection whose points are placed by shard
+        key (see :meth:`create_shard_key`).
         """
+        if sharding_method is not None and sharding_method not in ("auto", "custom"):
+            raise errors.InvalidInput(
+                f"unknown sharding_method {sharding_method!r}: use auto or custom"
+            )
         if vector_size is not None and vectors is not None:
             raise errors.InvalidInput("give either vector_size or vectors=, not both")
         dense: list[dict[str, Any]] = []
@@ -720,6 +836,7 @@ class QdrantClient:
             "shard_number": shard_number,
             "replication_factor": replication_factor,
             "write_consistency_factor": write_consistency_factor,
+            "sharding_method": sharding_method,
         }
         simple = vector_size is not None and on_disk is None and not sparse
         if simple and all(v is None for v in options.values()):
@@ -769,6 +886,19 @@ class QdrantClient:
 
     def delete_alias(self, alias: str) -> None:
         self._call("delete-alias", alias)
+
+    def create_shard_key(self, collection: str, key: str | int) -> None:
+        """Creates the shards of ``key`` in a collection made with
+        ``sharding_method="custom"``."""
+        self._call("create-shard-key", collection, _shard_key(key))
+
+    def delete_shard_key(self, collection: str, key: str | int) -> None:
+        """Deletes the shards of ``key`` and the points in them."""
+        self._call("delete-shard-key", collection, _shard_key(key))
+
+    def list_shard_keys(self, collection: str) -> list[str | int]:
+        """The shard keys of a collection (empty for automatic sharding)."""
+        return [_shard_key_back(k) for k in self._call("list-shard-keys", collection)]
 
     def list_aliases(self, collection: str | None = None) -> list[Alias]:
         """All aliases, or those of ``collection``."""
