@@ -1,5 +1,5 @@
 //! The engine alone, for engine development: `cargo run --release -p qdrant-embedded --example
-//! serve -- [--port P] [--data DIR]` prints `listening on URL` like `serve-embedded`, without
+//! serve -- [--port P] [--data DIR] [--storage-snapshot FILE]` prints `listening on URL` like `serve-embedded`, without
 //! building the host and its WebAssembly component. Other flags are ignored.
 
 use std::net::SocketAddr;
@@ -19,6 +19,7 @@ async fn main() -> anyhow::Result<()> {
         api_key: std::env::var("EMBEDDED_API_KEY")
             .ok()
             .filter(|k| !k.is_empty()),
+        storage_snapshot: value("--storage-snapshot").map(Into::into),
     };
     let server = qdrant_embedded::EmbeddedServer::start(options).await?;
     println!("listening on {}", server.url());

@@ -389,6 +389,11 @@ impl Engine {
         self.root.join("snapshots").join(name)
     }
 
+    /// Full-storage snapshots live apart from the collections' snapshot directories.
+    pub fn full_snapshots_dir(&self) -> PathBuf {
+        self.root.join("full-snapshots")
+    }
+
     /// The collection an alias points to, or `name` itself.
     pub fn resolve(&self, name: &str) -> String {
         self.aliases

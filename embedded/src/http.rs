@@ -15,7 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use qdrant_edge::{
     CountRequest, CreateIndex, FieldIndexOperations, Filter, JsonPath, OrderByInterface,
-    PayloadFieldSchema, PointId, ScrollRequest, UpdateOperation, WithPayloadInterface, WithVector,
+    PayloadFieldSchema, PointId, ScrollRequest, UpdateOperation, VectorNameConfig,
+    WithPayloadInterface, WithVector,
 };
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -23,10 +24,12 @@ use serde_json::{Value, json};
 
 use crate::engine::{AliasAction, Collection, Engine, EngineError};
 use crate::legacy;
+use crate::matrix;
 use crate::rest;
 use crate::sharding::{self, Scope, ShardKeySelector};
 use crate::snapshot;
 use crate::updates::{self, UpdateRest};
+use crate::vector_names;
 
 /// Qdrant's default cap on request bodies.
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -58,6 +61,10 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
                 .patch(update_collection),
         )
         .route("/collections/{name}/exists", get(collection_exists))
+        .route(
+            "/collections/{name}/vectors/{vector}",
+            put(create_vector_name).delete(delete_vector_name),
+        )
         .route("/collections/{name}/aliases", get(collection_aliases))
         .route(
             "/collections/{name}/points",
@@ -119,6 +126,14 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
         )
         .route("/collections/{name}/facet", post(facet))
         .route(
+            "/collections/{name}/points/search/matrix/pairs",
+            post(matrix_pairs),
+        )
+        .route(
+            "/collections/{name}/points/search/matrix/offsets",
+            post(matrix_offsets),
+        )
+        .route(
             "/collections/{name}/shards",
             put(create_shard_key).get(list_shard_keys),
         )
@@ -127,6 +142,14 @@ pub fn router(engine: Arc<Engine>, api_key: Option<String>) -> Router {
         .route(
             "/collections/{name}/index/{field}",
             axum::routing::delete(delete_index),
+        )
+        .route(
+            "/snapshots",
+            post(create_full_snapshot).get(list_full_snapshots),
+        )
+        .route(
+            "/snapshots/{snapshot}",
+            get(download_full_snapshot).delete(delete_full_snapshot),
         )
         .route(
             "/collections/{name}/snapshots",
@@ -456,10 +479,59 @@ async fn write(
     operation: UpdateOperation,
 ) -> Result<Value, EngineError> {
     blocking(move || collection.write(|shard| shard.update(operation))).await?;
+    Ok(acknowledge(state, wait))
+}
+
+/// `{"operation_id", "status"}` for an update that has been applied (or had nothing to do).
+fn acknowledge(state: &AppState, wait: bool) -> Value {
     let operation_id = state.operations.fetch_add(1, Ordering::Relaxed);
     // Writes are applied before the reply either way; `wait` only changes what is reported.
     let status = if wait { "completed" } else { "acknowledged" };
-    Ok(json!({"operation_id": operation_id, "status": status}))
+    json!({"operation_id": operation_id, "status": status})
+}
+
+/// `PUT /collections/{name}/vectors/{vector}`: a new named vector, empty in every point.
+async fn create_vector_name(
+    State(state): State<AppState>,
+    Path((name, vector)): Path<(String, String)>,
+    Query(params): Params,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let wait = wait_param(&params, false)?;
+        let collection = state.engine.get(&name)?;
+        let wanted: VectorNameConfig = parse_body(&body)?;
+        let operation = vector_names::create(&collection.shard.config(), &vector, wanted.clone())?;
+        let Some(operation) = operation else {
+            return Ok(acknowledge(&state, wait));
+        };
+        let answer = write(&state, collection.clone(), wait, operation).await?;
+        collection.update_meta(|meta| vector_names::record(meta, &vector, &wanted))?;
+        Ok(answer)
+    };
+    reply(started, result.await)
+}
+
+/// `DELETE /collections/{name}/vectors/{vector}`: the vector and its values.
+async fn delete_vector_name(
+    State(state): State<AppState>,
+    Path((name, vector)): Path<(String, String)>,
+    Query(params): Params,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let wait = wait_param(&params, false)?;
+        let collection = state.engine.get(&name)?;
+        let operation = vector_names::delete(&collection.shard.config(), &vector)?;
+        let Some(operation) = operation else {
+            return Ok(acknowledge(&state, wait));
+        };
+        let answer = write(&state, collection.clone(), wait, operation).await?;
+        collection.update_meta(|meta| vector_names::forget(meta, &vector))?;
+        Ok(answer)
+    };
+    reply(started, result.await)
 }
 
 /// Parses a `T` body, makes it an update with `wrap`, checks it and writes it.
@@ -799,9 +871,8 @@ fn scored_points(
     request: rest::QueryRequestRest,
 ) -> Result<Value, EngineError> {
     let scope = collection.read_scope(request.shard_key.as_ref())?;
-    let lookup = rest::lookup_collection(engine, &request)?;
-    let lookup = lookup.as_ref().map(|c| &c.shard);
-    let (request, offset) = rest::query_request(&collection.shard, lookup, request)?;
+    let lookups = rest::Lookups::resolve(engine, &request)?;
+    let (request, offset) = rest::query_request(&collection.shard, &lookups, request)?;
     if scope == Scope::Nothing {
         return Ok(json!([]));
     }
@@ -860,6 +931,38 @@ async fn query_batch(
             Ok(Value::Array(results))
         })
         .await
+    };
+    reply(started, result.await)
+}
+
+async fn matrix_pairs(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    search_matrix(state, name, body, matrix::pairs_json).await
+}
+
+async fn matrix_offsets(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    search_matrix(state, name, body, matrix::offsets_json).await
+}
+
+/// The search matrix, answered by `format` as pairs or offsets.
+async fn search_matrix(
+    state: AppState,
+    name: String,
+    body: Bytes,
+    format: fn(matrix::Matrix) -> Value,
+) -> Response {
+    let started = Instant::now();
+    let result = async {
+        let collection = state.engine.get(&name)?;
+        let request: matrix::MatrixRequest = parse_optional_body(&body)?;
+        blocking(move || Ok(format(matrix::search(&collection, request)?))).await
     };
     reply(started, result.await)
 }
@@ -1076,7 +1179,19 @@ async fn download_snapshot(
 ) -> Response {
     let started = Instant::now();
     let engine = state.engine.clone();
-    let path = match blocking(move || snapshot::path(&engine, &name, &snapshot_name)).await {
+    send_snapshot(
+        started,
+        blocking(move || snapshot::path(&engine, &name, &snapshot_name)).await,
+    )
+    .await
+}
+
+/// Sends a snapshot file, or the error that found none.
+async fn send_snapshot(
+    started: Instant,
+    path: Result<std::path::PathBuf, EngineError>,
+) -> Response {
+    let path = match path {
         Ok(path) => path,
         Err(e) => return error(started, e),
     };
@@ -1101,6 +1216,50 @@ async fn delete_snapshot(
     reply(
         started,
         blocking(move || snapshot::delete(&engine, &name, &snapshot_name).map(|()| json!(true)))
+            .await,
+    )
+}
+
+async fn create_full_snapshot(State(state): State<AppState>) -> Response {
+    let started = Instant::now();
+    let engine = state.engine.clone();
+    reply(
+        started,
+        blocking(move || snapshot::create_full(&engine)).await,
+    )
+}
+
+async fn list_full_snapshots(State(state): State<AppState>) -> Response {
+    let started = Instant::now();
+    let engine = state.engine.clone();
+    reply(
+        started,
+        blocking(move || snapshot::list_full(&engine)).await,
+    )
+}
+
+async fn download_full_snapshot(
+    State(state): State<AppState>,
+    Path(snapshot_name): Path<String>,
+) -> Response {
+    let started = Instant::now();
+    let engine = state.engine.clone();
+    send_snapshot(
+        started,
+        blocking(move || snapshot::full_path(&engine, &snapshot_name)).await,
+    )
+    .await
+}
+
+async fn delete_full_snapshot(
+    State(state): State<AppState>,
+    Path(snapshot_name): Path<String>,
+) -> Response {
+    let started = Instant::now();
+    let engine = state.engine.clone();
+    reply(
+        started,
+        blocking(move || snapshot::delete_full(&engine, &snapshot_name).map(|()| json!(true)))
             .await,
     )
 }

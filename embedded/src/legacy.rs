@@ -309,9 +309,8 @@ pub fn run_groups(
         .clamp(64, MAX_GROUPED_POINTS);
     loop {
         query.limit = Some(fetch);
-        let lookup_from = rest::lookup_collection(engine, &query)?;
-        let lookup_from = lookup_from.as_ref().map(|c| &c.shard);
-        let (request, _) = rest::query_request(&collection.shard, lookup_from, query.clone())?;
+        let lookups = rest::Lookups::resolve(engine, &query)?;
+        let (request, _) = rest::query_request(&collection.shard, &lookups, query.clone())?;
         let points = collection.shard.query(request)?;
         let exhausted = points.len() < fetch;
         let mut order: Vec<Value> = Vec::new();

@@ -14,10 +14,12 @@
 mod engine;
 mod http;
 mod legacy;
+mod matrix;
 mod rest;
 mod sharding;
 mod snapshot;
 mod updates;
+mod vector_names;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -37,6 +39,9 @@ pub struct Options {
     pub data_dir: Option<PathBuf>,
     /// When set, every request but the health endpoints needs this `api-key`.
     pub api_key: Option<String>,
+    /// A full-storage snapshot (`POST /snapshots`) whose collections and aliases are
+    /// restored before the server starts, replacing any of the same name.
+    pub storage_snapshot: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -45,6 +50,7 @@ impl Default for Options {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: None,
             api_key: None,
+            storage_snapshot: None,
         }
     }
 }
@@ -60,6 +66,11 @@ pub struct EmbeddedServer {
 impl EmbeddedServer {
     pub async fn start(options: Options) -> anyhow::Result<Self> {
         let engine = Arc::new(Engine::open(options.data_dir.clone())?);
+        if let Some(archive) = &options.storage_snapshot {
+            snapshot::restore_full(&engine, archive).map_err(|e| {
+                anyhow::anyhow!("cannot restore {}: {}", archive.display(), e.message)
+            })?;
+        }
         engine.start_optimizer();
         let listener = tokio::net::TcpListener::bind(options.bind).await?;
         let addr = listener.local_addr()?;

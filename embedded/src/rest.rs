@@ -987,16 +987,62 @@ pub struct LookupFrom {
     pub vector: Option<String>,
 }
 
-/// The collection `request.lookup_from` names (so that it stays open while the query runs).
-pub fn lookup_collection(
-    engine: &Engine,
-    request: &QueryRequestRest,
-) -> Result<Option<std::sync::Arc<Collection>>, EngineError> {
-    request
-        .lookup_from
-        .as_ref()
-        .map(|from| engine.get(&from.collection))
-        .transpose()
+/// The collections a query's `lookup_from`s name, at the root and in any prefetch, held
+/// open while the query runs.
+#[derive(Default)]
+pub struct Lookups {
+    collections: HashMap<String, std::sync::Arc<Collection>>,
+}
+
+impl Lookups {
+    pub fn resolve(engine: &Engine, request: &QueryRequestRest) -> Result<Self, EngineError> {
+        let mut names = Vec::new();
+        if let Some(from) = &request.lookup_from {
+            names.push(from.collection.clone());
+        }
+        if let Some(prefetch) = &request.prefetch {
+            prefetch_lookups(prefetch, &mut names);
+        }
+        let mut lookups = Lookups::default();
+        for name in names {
+            if !lookups.collections.contains_key(&name) {
+                let collection = engine.get(&name)?;
+                lookups.collections.insert(name, collection);
+            }
+        }
+        Ok(lookups)
+    }
+
+    /// The examples source for a stage with this `lookup_from`.
+    fn source<'a>(
+        &'a self,
+        from: Option<&'a LookupFrom>,
+    ) -> Option<(&'a EdgeShard, Option<&'a str>)> {
+        let from = from?;
+        let collection = self.collections.get(&from.collection)?;
+        Some((&collection.shard, from.vector.as_deref()))
+    }
+}
+
+/// The collection names of `lookup_from`s in a prefetch (one or a list) and its nested ones.
+/// Malformed members are left for the parse to report.
+fn prefetch_lookups(prefetch: &Value, names: &mut Vec<String>) {
+    let stages = match prefetch {
+        Value::Array(list) => list.iter().collect(),
+        one => vec![one],
+    };
+    for stage in stages {
+        if let Some(name) = stage
+            .get("lookup_from")
+            .and_then(|from| from.get("collection"))
+            .and_then(Value::as_str)
+        {
+            names.push(name.to_owned());
+        }
+        if let Some(nested) = stage.get("prefetch") {
+            prefetch_lookups(nested, names);
+        }
+    }
 }
 
 /// Where examples named by point id take their vectors: the queried collection (and the
@@ -1015,16 +1061,16 @@ struct PrefetchRest {
     params: Option<SearchParams>,
     score_threshold: Option<f32>,
     limit: Option<usize>,
-    lookup_from: Option<Value>,
+    lookup_from: Option<LookupFrom>,
 }
 
 const DEFAULT_LIMIT: usize = 10;
 
 /// Translates a REST query into a shard query; the offset is left for the caller to apply.
-/// `lookup` is the collection `request.lookup_from` names, resolved by the caller.
+/// `lookups` holds the collections its `lookup_from`s name, resolved by the caller.
 pub fn query_request(
     shard: &EdgeShard,
-    lookup: Option<&EdgeShard>,
+    lookups: &Lookups,
     request: QueryRequestRest,
 ) -> Result<(QueryRequest, usize), EngineError> {
     let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
@@ -1033,19 +1079,10 @@ pub fn query_request(
             "limit: value 0 invalid, must be 1 or larger",
         ));
     }
-    let examples = Examples {
-        shard,
-        lookup: match (&request.lookup_from, lookup) {
-            (Some(from), Some(lookup)) => Some((lookup, from.vector.as_deref())),
-            (Some(_), None) => {
-                return Err(EngineError::internal("lookup_from was not resolved"));
-            }
-            (None, _) => None,
-        },
-    };
+    let examples = examples(shard, lookups, request.lookup_from.as_ref())?;
     check_filter(request.filter.as_ref())?;
     let offset = request.offset.unwrap_or(0);
-    let prefetches = prefetches(shard, request.prefetch)?;
+    let prefetches = prefetches(shard, lookups, request.prefetch)?;
     let mut filter = request.filter;
     let query = match request.query {
         None | Some(Value::Null) => None,
@@ -1079,7 +1116,23 @@ pub fn query_request(
     Ok((request, offset))
 }
 
-fn prefetches(shard: &EdgeShard, value: Option<Value>) -> Result<Vec<Prefetch>, EngineError> {
+fn examples<'a>(
+    shard: &'a EdgeShard,
+    lookups: &'a Lookups,
+    from: Option<&'a LookupFrom>,
+) -> Result<Examples<'a>, EngineError> {
+    let lookup = lookups.source(from);
+    if from.is_some() && lookup.is_none() {
+        return Err(EngineError::internal("lookup_from was not resolved"));
+    }
+    Ok(Examples { shard, lookup })
+}
+
+fn prefetches(
+    shard: &EdgeShard,
+    lookups: &Lookups,
+    value: Option<Value>,
+) -> Result<Vec<Prefetch>, EngineError> {
     let list = match value {
         None | Some(Value::Null) => return Ok(vec![]),
         Some(Value::Array(list)) => list,
@@ -1088,11 +1141,6 @@ fn prefetches(shard: &EdgeShard, value: Option<Value>) -> Result<Vec<Prefetch>, 
     list.into_iter()
         .map(|p| {
             let p: PrefetchRest = from_value(p)?;
-            if p.lookup_from.is_some() {
-                return Err(EngineError::bad_input(
-                    "lookup_from is not supported by the embedded engine",
-                ));
-            }
             let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
             if limit == 0 {
                 return Err(EngineError::validation(
@@ -1100,15 +1148,12 @@ fn prefetches(shard: &EdgeShard, value: Option<Value>) -> Result<Vec<Prefetch>, 
                 ));
             }
             check_filter(p.filter.as_ref())?;
-            let nested = prefetches(shard, p.prefetch)?;
+            let nested = prefetches(shard, lookups, p.prefetch)?;
             let mut filter = p.filter;
             let query = match p.query {
                 None | Some(Value::Null) => None,
                 Some(q) => {
-                    let examples = Examples {
-                        shard,
-                        lookup: None,
-                    };
+                    let examples = examples(shard, lookups, p.lookup_from.as_ref())?;
                     let (query, exclude) =
                         scoring_query(&examples, q, p.using.as_deref(), !nested.is_empty())?;
                     filter = exclude_ids(filter, exclude);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Engine, EngineError, io_error};
+use crate::engine::{AliasAction, Collection, Engine, EngineError, io_error};
 
 const SUFFIX: &str = ".snapshot";
 
@@ -29,30 +29,135 @@ fn check_snapshot_name(name: &str) -> Result<(), EngineError> {
 pub fn create(engine: &Engine, collection_name: &str) -> Result<Value, EngineError> {
     let collection = engine.get(collection_name)?;
     let resolved = engine.resolve(collection_name);
-    let dir = engine.snapshots_dir(&resolved);
-    std::fs::create_dir_all(&dir).map_err(io_error)?;
+    let name = snapshot_name(&resolved);
+    write_snapshot(&engine.snapshots_dir(&resolved), &name, |tmp| {
+        collection_tar(&collection, tmp)
+    })
+}
+
+/// A new snapshot's name: `{prefix}-{random}-{date}.snapshot`.
+fn snapshot_name(prefix: &str) -> String {
     let now = chrono::Utc::now();
-    let name = format!(
-        "{resolved}-{}-{}{SUFFIX}",
+    format!(
+        "{prefix}-{}-{}{SUFFIX}",
         rand_id(),
         now.format("%Y-%m-%d-%H-%M-%S")
-    );
-    let path = dir.join(&name);
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let source = collection.with_gate(|shard| {
+    )
+}
+
+/// The collection's files as a tar at `target`, taken under its write gate after a flush.
+fn collection_tar(collection: &Collection, target: &Path) -> Result<(), EngineError> {
+    collection.with_gate(|shard| {
         shard.flush();
-        let source = shard.path().to_path_buf();
-        write_tar(&source, &tmp).map(|()| source)
-    });
-    drop(collection);
-    if let Err(e) = source {
+        write_tar(shard.path(), target)
+    })
+}
+
+/// Writes snapshot `name` in `dir` with `write` (to a temporary file first, so a listing
+/// never shows half a snapshot), then its `.checksum`; describes it.
+fn write_snapshot(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&Path) -> Result<(), EngineError>,
+) -> Result<Value, EngineError> {
+    std::fs::create_dir_all(dir).map_err(io_error)?;
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    if let Err(e) = write(&tmp) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
     std::fs::rename(&tmp, &path).map_err(io_error)?;
     let checksum = sha256_file(&path)?;
     std::fs::write(dir.join(format!("{name}.checksum")), &checksum).map_err(io_error)?;
-    describe(&path, &name)
+    describe(&path, name)
+}
+
+/// A snapshot of the whole storage: each collection's snapshot (`{name}.snapshot`, as
+/// [`create`] makes it) and `aliases.json`, in one tar. Qdrant restores these at startup
+/// only; `serve-embedded --storage-snapshot` does the same.
+pub fn create_full(engine: &Engine) -> Result<Value, EngineError> {
+    let name = snapshot_name("full-snapshot");
+    let scratch = engine.scratch_dir()?;
+    let result = write_snapshot(&engine.full_snapshots_dir(), &name, |tmp| {
+        for collection_name in engine.names() {
+            // A collection deleted meanwhile is simply not in the snapshot.
+            let Ok(collection) = engine.get(&collection_name) else {
+                continue;
+            };
+            collection_tar(
+                &collection,
+                &scratch.join(format!("{collection_name}{SUFFIX}")),
+            )?;
+        }
+        let aliases: serde_json::Map<String, Value> = engine
+            .aliases()
+            .into_iter()
+            .map(|(alias, collection)| (alias, Value::String(collection)))
+            .collect();
+        std::fs::write(
+            scratch.join(ALIASES_FILE),
+            Value::Object(aliases).to_string(),
+        )
+        .map_err(io_error)?;
+        write_tar(&scratch, tmp)
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+const ALIASES_FILE: &str = "aliases.json";
+
+/// Restores every collection (created or replaced) and alias of a full-storage snapshot.
+pub fn restore_full(engine: &Engine, archive: &Path) -> Result<Vec<String>, EngineError> {
+    let scratch = engine.scratch_dir()?;
+    let result = (|| {
+        let contents = scratch.join("storage");
+        unpack(archive, &contents)?;
+        let mut restored = Vec::new();
+        for entry in std::fs::read_dir(&contents).map_err(io_error)?.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let Some(name) = file.strip_suffix(SUFFIX) else {
+                continue;
+            };
+            crate::engine::check_name(name)?;
+            let shard = scratch.join("collection");
+            unpack(&entry.path(), &shard)?;
+            engine.replace_with(name, &shard)?;
+            let _ = std::fs::remove_dir_all(&shard);
+            restored.push(name.to_owned());
+        }
+        let aliases = std::fs::read_to_string(contents.join(ALIASES_FILE)).map_err(|e| {
+            EngineError::bad_input(format!(
+                "Not a full-storage snapshot (no {ALIASES_FILE}): {e}"
+            ))
+        })?;
+        let aliases: std::collections::BTreeMap<String, String> = serde_json::from_str(&aliases)
+            .map_err(|e| EngineError::bad_input(format!("Bad {ALIASES_FILE}: {e}")))?;
+        // Each alias replaces one of the same name.
+        for (alias_name, collection_name) in aliases {
+            let stale = AliasAction::Delete {
+                alias_name: alias_name.clone(),
+            };
+            let _ = engine.update_aliases(vec![stale]);
+            engine.update_aliases(vec![AliasAction::Create {
+                collection_name,
+                alias_name,
+            }])?;
+        }
+        restored.sort();
+        Ok(restored)
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+fn unpack(archive: &Path, into: &Path) -> Result<(), EngineError> {
+    std::fs::create_dir_all(into).map_err(io_error)?;
+    let file = std::fs::File::open(archive).map_err(io_error)?;
+    tar::Archive::new(std::io::BufReader::new(file))
+        .unpack(into)
+        .map_err(|e| EngineError::bad_input(format!("Cannot unpack snapshot: {e}")))
 }
 
 fn rand_id() -> u64 {
@@ -115,9 +220,17 @@ fn describe(path: &Path, name: &str) -> Result<Value, EngineError> {
 
 pub fn list(engine: &Engine, collection_name: &str) -> Result<Value, EngineError> {
     engine.get(collection_name)?;
-    let dir = engine.snapshots_dir(&engine.resolve(collection_name));
+    list_dir(&engine.snapshots_dir(&engine.resolve(collection_name)))
+}
+
+/// The full-storage snapshots.
+pub fn list_full(engine: &Engine) -> Result<Value, EngineError> {
+    list_dir(&engine.full_snapshots_dir())
+}
+
+fn list_dir(dir: &Path) -> Result<Value, EngineError> {
     let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&dir) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.ends_with(SUFFIX) && !name.starts_with('.') {
@@ -132,10 +245,20 @@ pub fn list(engine: &Engine, collection_name: &str) -> Result<Value, EngineError
 /// The file of an existing snapshot.
 pub fn path(engine: &Engine, collection_name: &str, name: &str) -> Result<PathBuf, EngineError> {
     engine.get(collection_name)?;
+    file_in(
+        &engine.snapshots_dir(&engine.resolve(collection_name)),
+        name,
+    )
+}
+
+/// The file of an existing full-storage snapshot.
+pub fn full_path(engine: &Engine, name: &str) -> Result<PathBuf, EngineError> {
+    file_in(&engine.full_snapshots_dir(), name)
+}
+
+fn file_in(dir: &Path, name: &str) -> Result<PathBuf, EngineError> {
     check_snapshot_name(name)?;
-    let path = engine
-        .snapshots_dir(&engine.resolve(collection_name))
-        .join(name);
+    let path = dir.join(name);
     if !path.is_file() {
         return Err(snapshot_not_found(name));
     }
@@ -143,8 +266,15 @@ pub fn path(engine: &Engine, collection_name: &str, name: &str) -> Result<PathBu
 }
 
 pub fn delete(engine: &Engine, collection_name: &str, name: &str) -> Result<(), EngineError> {
-    let path = path(engine, collection_name, name)?;
-    std::fs::remove_file(&path).map_err(io_error)?;
+    remove(&path(engine, collection_name, name)?)
+}
+
+pub fn delete_full(engine: &Engine, name: &str) -> Result<(), EngineError> {
+    remove(&full_path(engine, name)?)
+}
+
+fn remove(path: &Path) -> Result<(), EngineError> {
+    std::fs::remove_file(path).map_err(io_error)?;
     let _ = std::fs::remove_file(format!("{}.checksum", path.display()));
     Ok(())
 }
@@ -170,11 +300,7 @@ pub fn recover(
             }
         }
         let unpacked = scratch.join("shard");
-        std::fs::create_dir_all(&unpacked).map_err(io_error)?;
-        let file = std::fs::File::open(&archive).map_err(io_error)?;
-        tar::Archive::new(std::io::BufReader::new(file))
-            .unpack(&unpacked)
-            .map_err(|e| EngineError::bad_input(format!("Cannot unpack snapshot: {e}")))?;
+        unpack(&archive, &unpacked)?;
         engine.replace_with(name, &unpacked)
     })();
     let _ = std::fs::remove_dir_all(&scratch);

@@ -532,6 +532,26 @@ fn examples_by_id_from_another_collection_with_lookup_from() {
         Some(json!({"query": 1, "lookup_from": lookup, "limit": 5})),
     );
     assert_scores(&hits["points"], &expected[..5]);
+    // Inside a prefetch (nested too), the same example; the root re-scores by it as well.
+    let nested = json!({
+        "prefetch": {"query": 1, "lookup_from": lookup, "limit": 8},
+        "query": 1,
+        "lookup_from": lookup,
+        "limit": 8
+    });
+    let hits = server.ok(
+        "POST",
+        "/collections/main/points/query",
+        Some(json!({"prefetch": [nested], "query": 1, "lookup_from": lookup, "limit": 5})),
+    );
+    assert_scores(&hits["points"], &expected[..5]);
+    let message = server.err(
+        "POST",
+        "/collections/main/points/query",
+        Some(json!({"prefetch": {"query": 1, "lookup_from": {"collection": "gone"}}, "query": [1, 0, 0, 0]})),
+        404,
+    );
+    assert_eq!(message, "Not found: Collection `gone` doesn't exist!");
 
     let wrong_size = json!({"collection": "other", "vector": "small"});
     let message = server.err(

@@ -217,8 +217,9 @@ impl QdrantClient {
     /// ```no_run
     /// # async fn demo(client: qdrant_integration::QdrantClient) -> qdrant_integration::Result<()> {
     /// use qdrant_integration::types::ShardKeySelector;
-    /// let tenant = client.with_shard_key("tenant-7");
-    /// let both = client.with_shard_key(ShardKeySelector::Keys(vec!["eu".into(), "us".into()]));
+    /// let tenant = client.clone().with_shard_key("tenant-7");
+    /// let in_tenant = tenant.count("documents", None, true).await?;
+    /// let both = client.clone().with_shard_key(ShardKeySelector::Keys(vec!["eu".into(), "us".into()]));
     /// let new_tenant = client.with_shard_key(ShardKeySelector::with_fallback("tenant-8", "shared"));
     /// # Ok(()) }
     /// ```

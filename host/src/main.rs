@@ -96,6 +96,10 @@ enum Command {
             hide_env_values = true
         )]
         require_api_key: Option<String>,
+        /// Restore the collections and aliases of this full-storage snapshot (made by
+        /// `POST /snapshots`) before serving, replacing any of the same name.
+        #[arg(long = "storage-snapshot")]
+        storage_snapshot: Option<PathBuf>,
     },
     /// The demo: create a collection, upsert, search with a filter (the default).
     Demo,
@@ -151,9 +155,15 @@ async fn main() -> ExitCode {
             port,
             data,
             require_api_key,
-        } => serve(SocketAddr::new(host, port), data, require_api_key)
-            .await
-            .map_err(Failure::from),
+            storage_snapshot,
+        } => serve(
+            SocketAddr::new(host, port),
+            data,
+            require_api_key,
+            storage_snapshot,
+        )
+        .await
+        .map_err(Failure::from),
         Command::Demo => demo(cli.url.as_deref(), api_key.as_deref())
             .await
             .map_err(Failure::from),
@@ -199,11 +209,13 @@ async fn serve(
     bind: SocketAddr,
     data: Option<PathBuf>,
     api_key: Option<String>,
+    storage_snapshot: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let server = EmbeddedServer::start(Options {
         bind,
         data_dir: data,
         api_key,
+        storage_snapshot,
     })
     .await?;
     // Scripts (and the Python host) read this line to learn the port.

@@ -7,6 +7,7 @@ Set `CONFORMANCE_QDRANT_URL` to run the same test against a real Qdrant.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 import requests
 from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import UnexpectedResponse
 
 DIM = 24
 N = 600
@@ -534,3 +536,72 @@ def test_updates_facets_and_discovery_through_qdrant_client(
         ((i, score(v)) for i, v in vectors.items() if i not in pair), key=lambda p: (-p[1], p[0])
     )
     np.testing.assert_allclose([p.score for p in got], [s for _, s in ranked[:5]], atol=1e-4)
+
+
+def test_search_matrix_and_cluster_parameters_through_qdrant_client(
+    client: QdrantClient, collection: str, qdrant_url: str
+) -> None:
+    distance = models.Distance.COSINE
+    data = Data(seed=11)
+    client.create_collection(collection, models.VectorParams(size=DIM, distance=distance))
+    client.upsert(
+        collection,
+        points=models.Batch(
+            ids=data.ids, vectors=data.vectors.tolist(), payloads=list(data.payloads.values())
+        ),
+        wait=True,
+        ordering=models.WriteOrdering.STRONG,
+    )
+
+    def neighbours(point: int, sample: list[int], limit: int) -> list[tuple[int, float]]:
+        ranked = expected_search(data, sample, distance, data.vectors[point - 1], None, limit + 1)
+        return [p for p in ranked if p[0] != point][:limit]
+
+    # Pairs: a random sample of the filtered points, each with its nearest in the sample.
+    flt = FILTERS["keyword"]
+    pairs = client.search_matrix_pairs(
+        collection, query_filter=_filter(flt), sample=25, limit=4, consistency="majority"
+    ).pairs
+    sample = sorted({p.a for p in pairs})
+    assert len(sample) == 25
+    assert all(matches(i, data.payloads[i], flt) for i in sample)
+    for a in sample:
+        got = [(p.b, p.score) for p in pairs if p.a == a]
+        expected = neighbours(a, sample, 4)
+        assert [b for b, _ in got] == [b for b, _ in expected]
+        np.testing.assert_allclose([s for _, s in got], [s for _, s in expected], rtol=1e-4)
+
+    # Offsets: the same, indexed into the sorted sample.
+    offsets = client.search_matrix_offsets(collection, sample=15, limit=2)
+    assert offsets.ids == sorted(offsets.ids) and len(offsets.ids) == 15
+    for row, a in enumerate(offsets.ids):
+        cells = [k for k, r in enumerate(offsets.offsets_row) if r == row]
+        got = [offsets.ids[offsets.offsets_col[k]] for k in cells]
+        assert got == [b for b, _ in neighbours(a, offsets.ids, 2)]
+
+    # Read consistency is taken on reads; a standalone server has no shard keys.
+    hits = client.query_points(
+        collection,
+        query=data.queries[0].tolist(),
+        limit=5,
+        search_params=models.SearchParams(exact=True),
+        consistency=models.ReadConsistencyType.QUORUM,
+    ).points
+    assert_same(hits, expected_search(data, data.ids, distance, data.queries[0], None, 5))
+    count = f"/collections/{collection}/points/count?consistency=2"
+    assert _post(qdrant_url, count, {"exact": True})["count"] == N
+    with pytest.raises(UnexpectedResponse) as refused:
+        client.create_shard_key(collection, "eu")
+    assert refused.value.status_code == 400
+    assert "Distributed mode disabled" in str(refused.value)
+    assert not client.list_shard_keys(collection).shard_keys
+    with pytest.raises(UnexpectedResponse) as refused:
+        client.upsert(
+            collection,
+            points=[models.PointStruct(id=N + 1, vector=data.queries[1].tolist())],
+            shard_key_selector="eu",
+        )
+    assert refused.value.status_code == 400
+    message = json.loads(refused.value.content)["status"]["error"]
+    assert message == 'Wrong input: Shard key "eu" not found'
+    assert client.count(collection, exact=True).count == N

@@ -12,9 +12,8 @@ the fuzzer reaches the engine's real code paths rather than a 404 for a random c
 
 Operations left out, and why:
 
-* Everything the engine does not serve (cluster, shard snapshots, full-storage snapshots,
-  telemetry, metrics, issues, optimizations, the search matrix, named vector creation and
-  deletion): they answer 404 with no body, which the spec does not describe.
+* Everything the engine does not serve (cluster, shard snapshots, telemetry, metrics, issues,
+  optimizations): they answer 404 with no body, which the spec does not describe.
 * `recover_from_snapshot`: its `location` is a URL the server downloads; fuzzing it would make
   the engine connect to arbitrary hosts. It is covered in `embedded/tests/api.rs`.
 * `recover_from_uploaded_snapshot`: multipart upload, not served by the engine.
@@ -92,6 +91,14 @@ SERVED = [
     "create_shard_key",
     "list_shard_keys",
     "delete_shard_key",
+    "search_matrix_pairs",
+    "search_matrix_offsets",
+    "create_full_snapshot",
+    "list_full_snapshots",
+    "get_full_snapshot",
+    "delete_full_snapshot",
+    "create_vector_name",
+    "delete_vector_name",
 ]
 
 SEEDED = "conformance"

@@ -20,29 +20,32 @@ impl Server {
     }
 
     pub fn start_with(data_dir: Option<PathBuf>, api_key: Option<&str>) -> Self {
+        Self::start_options(Options {
+            data_dir,
+            api_key: api_key.map(str::to_owned),
+            ..Options::default()
+        })
+        .unwrap()
+    }
+
+    pub fn start_options(options: Options) -> anyhow::Result<Self> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let server = rt
-            .block_on(EmbeddedServer::start(Options {
-                data_dir,
-                api_key: api_key.map(str::to_owned),
-                ..Options::default()
-            }))
-            .unwrap();
+        let server = rt.block_on(EmbeddedServer::start(options))?;
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .build()
             .into();
-        Self {
+        Ok(Self {
             url: server.url(),
             rt,
             server: Some(server),
             agent,
             api_key: None,
-        }
+        })
     }
 
     pub fn stop(mut self) {
