@@ -1005,9 +1005,10 @@ impl Lookups {
         }
         let mut lookups = Lookups::default();
         for name in names {
-            if !lookups.collections.contains_key(&name) {
-                let collection = engine.get(&name)?;
-                lookups.collections.insert(name, collection);
+            if let std::collections::hash_map::Entry::Vacant(slot) = lookups.collections.entry(name)
+            {
+                let collection = engine.get(slot.key())?;
+                slot.insert(collection);
             }
         }
         Ok(lookups)
