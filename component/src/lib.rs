@@ -24,6 +24,8 @@ pub mod transport;
 pub mod vector;
 
 #[cfg(test)]
+mod agreement;
+#[cfg(test)]
 mod testing;
 
 #[cfg(target_family = "wasm")]
