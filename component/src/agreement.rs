@@ -98,7 +98,10 @@ fn random_value(rng: &mut Rng, depth: u32) -> Value {
     match rng.below(if leaf { 5 } else { 7 }) {
         0 => Value::Null,
         1 => Value::Bool(rng.below(2) == 0),
-        2 => serde_json::from_str(*rng.pick(NUMBERS)).unwrap_or(Value::Null),
+        2 => {
+            let text: &str = rng.pick(NUMBERS);
+            serde_json::from_str(text).unwrap_or(Value::Null)
+        }
         3 => {
             let x = f64::from_bits(rng.next());
             Number::from_f64(x).map_or(Value::Null, Value::Number)
