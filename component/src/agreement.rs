@@ -99,7 +99,7 @@ fn random_value(rng: &mut Rng, depth: u32) -> Value {
         0 => Value::Null,
         1 => Value::Bool(rng.below(2) == 0),
         2 => {
-            let text: &str = rng.pick(NUMBERS);
+            let text = *rng.pick(NUMBERS);
             serde_json::from_str(text).unwrap_or(Value::Null)
         }
         3 => {
