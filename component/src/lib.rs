@@ -6,6 +6,11 @@
 //! `wasm32-wasip2` build adds only the transports and the WIT exports (`guest`).
 //! The data model is the WIT records themselves ([`model`]).
 
+// Safe Rust everywhere but the generated WIT glue.
+#![deny(unsafe_code)]
+
+// wit-bindgen's generated code (the canonical ABI) is unsafe by nature.
+#[allow(unsafe_code)]
 mod bindings;
 pub mod cluster;
 pub mod collections;
@@ -28,7 +33,9 @@ mod agreement;
 #[cfg(test)]
 mod testing;
 
+// `export!` expands wit-bindgen's unsafe export glue here.
 #[cfg(target_family = "wasm")]
+#[allow(unsafe_code)]
 mod guest;
 
 /// Talc instead of the default dlmalloc: a call makes a few hundred small allocations

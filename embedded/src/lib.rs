@@ -11,6 +11,8 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod engine;
 mod http;
 mod legacy;

@@ -5,7 +5,14 @@
 //! reaches Qdrant's REST API through the host's `http-transport` import (or `wasi:http`, see
 //! [`Outbound`]), and the host lets it reach only the configured origin.
 
+// Safe Rust everywhere but the two modules that name their reason.
+#![deny(unsafe_code)]
+
+// The code `wasmtime::component::bindgen!` generates implements unsafe traits.
+#[allow(unsafe_code)]
 mod bindings;
+// Loading a compiled component is `unsafe` in wasmtime (it runs machine code from disk).
+#[allow(unsafe_code)]
 mod cache;
 mod client;
 mod error;

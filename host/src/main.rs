@@ -1,6 +1,8 @@
 //! `qdrant-integration`: collections, ingest, search and snapshots from the command line, a
 //! health check, the embedded engine as a server, and a demo.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use std::net::SocketAddr;

@@ -43,3 +43,39 @@ def pytest_report_header() -> str:
         f"wasmtime-py {metadata.version('wasmtime')} from {os.path.dirname(wasmtime.__file__)}"
         f", {'fast' if fast else 'public'} call path"
     )
+
+
+# ---- every export is exercised -----------------------------------------------------------
+# As wasmtime's `assert_test_exists`: a full run of this suite must call every function the
+# component exports (read from the component itself), so a new export cannot ship untested.
+
+_CALLED: set[str] = set()
+
+
+def _record_calls() -> None:
+    from qdrant_integration._component import Instance
+
+    original = Instance.call
+
+    def call(self, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _CALLED.add(name)
+        return original(self, name, *args, **kwargs)
+
+    Instance.call = call  # type: ignore[method-assign]
+
+
+_record_calls()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    partial = config.option.keyword or config.option.markexpr or config.option.maxfail
+    full = not partial and all(str(a).rstrip("/").endswith("tests") for a in config.args)
+    if exitstatus != 0 or not full:
+        return
+    from qdrant_integration._component import runtime
+
+    missing = sorted(set(runtime().functions) - _CALLED)
+    if missing:
+        print(f"\nexports no test called: {missing}")
+        session.exitstatus = 1

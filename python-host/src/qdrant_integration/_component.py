@@ -33,49 +33,12 @@ from typing import Any
 
 import numpy as np
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
-from wasmtime.component import Component, Linker, Record, Variant
+from wasmtime.component import Component, FuncType, Linker, Record, Variant
 
 from . import _calls, _transport, _wit, errors
 
 INTERFACE = "qdrant:retriever/client@0.1.0"
 TRANSPORT = "qdrant:retriever/http-transport@0.1.0"
-#: Every export of ``interface client``.
-FUNCTIONS = (
-    "health-check",
-    "ready",
-    "create-collection",
-    "create-collection-with",
-    "update-collection",
-    "delete-collection",
-    "collection-exists",
-    "get-collection",
-    "list-collections",
-    "create-alias",
-    "delete-alias",
-    "list-aliases",
-    "create-shard-key",
-    "delete-shard-key",
-    "list-shard-keys",
-    "upsert-points",
-    "validate-points",
-    "get-points",
-    "delete-points",
-    "set-payload",
-    "overwrite-payload",
-    "delete-payload-keys",
-    "clear-payload",
-    "count",
-    "scroll",
-    "query",
-    "query-batch",
-    "create-payload-index",
-    "delete-payload-index",
-    "create-snapshot",
-    "list-snapshots",
-    "delete-snapshot",
-    "recover-snapshot",
-)
-
 #: Serialises every use of wasmtime-py (see the module docstring); released during I/O.
 _CALL_LOCK = threading.Lock()
 _RUNTIME_LOCK = threading.Lock()
@@ -174,15 +137,12 @@ class _Runtime:
         interface = self.component.get_export_index(INTERFACE)
         if interface is None:
             raise errors.RuntimeFailure(f"the component does not export {INTERFACE}")
-        types = self.component.type.exports(self.engine)[INTERFACE].ty.exports(self.engine)
-        missing = [name for name in FUNCTIONS if name not in types]
-        if missing:
-            raise errors.RuntimeFailure(f"the component lacks exports {missing}: rebuild it")
-        self.functions = {
-            name: self.component.get_export_index(name, interface) for name in FUNCTIONS
-        }
+        # The functions of ``interface client``, as the component itself declares them.
+        items = self.component.type.exports(self.engine)[INTERFACE].ty.exports(self.engine)
+        types = {name: item.ty for name, item in items.items() if isinstance(item.ty, FuncType)}
+        self.functions = {name: self.component.get_export_index(name, interface) for name in types}
         # Codecs between plain Python values and wasmtime-py's, compiled once per process.
-        self.codecs = {name: _wit.Function(name, types[name].ty) for name in FUNCTIONS}
+        self.codecs = {name: _wit.Function(name, ty) for name, ty in types.items()}
         calls = _calls.preferred()
         if calls is _calls.Public:
             self._link(calls)
@@ -210,7 +170,7 @@ class _Runtime:
                 calls.define(transport, name, transport_types[name].ty, func)
         # Fresh types: the fast path freezes the ones it is given.
         types = self.component.type.exports(self.engine)[INTERFACE].ty.exports(self.engine)
-        self.signatures = {name: calls.signature(types[name].ty) for name in FUNCTIONS}
+        self.signatures = {name: calls.signature(types[name].ty) for name in self.functions}
 
     def _disagreement(self) -> str | None:
         """``None`` when this runtime's calls (the fast path) convert values as the public
@@ -318,7 +278,9 @@ class Instance:
         while the same object is passed. ``deadline`` (``time.monotonic()``) defaults to
         ``call_timeout`` from now; one client method making several calls passes one."""
         rt = runtime()
-        codec = rt.codecs[name]
+        codec = rt.codecs.get(name)
+        if codec is None:  # a component older than this package
+            raise errors.RuntimeFailure(f"the component has no export {name!r}: rebuild it")
         config = args[0]
         cached = self._config
         lowered = codec.lower(args)
