@@ -109,3 +109,20 @@ def test_deepcopy_and_threads_share_nothing_unsafe(client: QdrantClient, collect
     for t in threads:
         t.join()
     assert failures == []
+
+
+def test_every_call_has_an_asyncio_twin() -> None:
+    """The ``a``-methods are derived from the synchronous ones: none is missing."""
+    import inspect
+
+    local = {"close", "with_options", "scroll_all"}  # no server call, or a generator
+    calls = [
+        name
+        for name, value in vars(QdrantClient).items()
+        if inspect.isfunction(value) and not name.startswith(("_", "a")) and name not in local
+    ]
+    assert len(calls) > 30
+    for name in calls:
+        twin = getattr(QdrantClient, f"a{name}", None)
+        assert twin is not None and inspect.iscoroutinefunction(twin), name
+        assert twin.__name__ == f"a{name}" and name in twin.__doc__

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
+import functools
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 from wasmtime.component import Variant
@@ -591,6 +592,25 @@ def _cluster_options(
         "write_ordering": _ordering(ordering),
         "shard_key": _shard_selector(selector),
     }
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_C = TypeVar("_C")
+
+
+def _in_thread(
+    method: Callable[Concatenate[_C, _P], _R],
+) -> Callable[Concatenate[_C, _P], Coroutine[Any, Any, _R]]:
+    """The asyncio twin of a client method: the same call, in a worker thread."""
+
+    @functools.wraps(method)
+    async def twin(self: _C, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return await asyncio.to_thread(method, self, *args, **kwargs)
+
+    twin.__name__ = twin.__qualname__ = f"a{method.__name__}"
+    twin.__doc__ = f":meth:`{method.__name__}` without blocking the event loop."
+    return twin
 
 
 # ---- the client ----------------------------------------------------------------------
@@ -1299,70 +1319,41 @@ class QdrantClient:
         self._call("recover-snapshot", collection, snapshot, checksum)
 
     # -- asyncio ------------------------------------------------------------------------
-    # Each runs the synchronous call in a worker thread (``asyncio.to_thread``): the event
-    # loop keeps running, and concurrent calls overlap their network waits.
+    # ``a`` + the name: the same call in a worker thread (``asyncio.to_thread``), so the event
+    # loop keeps running and concurrent calls overlap their network waits.
 
-    async def ahealth_check(self) -> bool:
-        """:meth:`health_check` without blocking the event loop."""
-        return await asyncio.to_thread(self.health_check)
-
-    async def aready(self) -> bool:
-        return await asyncio.to_thread(self.ready)
-
-    async def acollection_exists(self, name: str) -> bool:
-        return await asyncio.to_thread(self.collection_exists, name)
-
-    async def acollection_info(self, name: str) -> CollectionInfo:
-        return await asyncio.to_thread(self.collection_info, name)
-
-    async def acreate_collection(self, name: str, *args: Any, **kwargs: Any) -> None:
-        """:meth:`create_collection` without blocking the event loop."""
-        await asyncio.to_thread(self.create_collection, name, *args, **kwargs)
-
-    async def adelete_collection(self, name: str) -> bool:
-        return await asyncio.to_thread(self.delete_collection, name)
-
-    async def aupsert(
-        self,
-        collection: str,
-        ids: Sequence[str | int],
-        vectors: Any = None,
-        payloads: Sequence[Mapping[str, Any] | None] | None = None,
-        **kwargs: Any,
-    ) -> int:
-        """:meth:`upsert` without blocking the event loop."""
-        return await asyncio.to_thread(self.upsert, collection, ids, vectors, payloads, **kwargs)
-
-    async def aget_points(
-        self, collection: str, ids: Sequence[str | int], **kwargs: Any
-    ) -> list[Point]:
-        return await asyncio.to_thread(self.get_points, collection, ids, **kwargs)
-
-    async def adelete_points(
-        self, collection: str, ids: Sequence[str | int] | None = None, **kwargs: Any
-    ) -> UpdateResult:
-        return await asyncio.to_thread(self.delete_points, collection, ids, **kwargs)
-
-    async def acount(self, collection: str, filter: Any = None, **kwargs: Any) -> int:
-        """:meth:`count` without blocking the event loop."""
-        return await asyncio.to_thread(self.count, collection, filter, **kwargs)
-
-    async def ascroll(self, collection: str, **kwargs: Any) -> ScrollPage:
-        """:meth:`scroll` without blocking the event loop."""
-        return await asyncio.to_thread(self.scroll, collection, **kwargs)
-
-    async def aquery(self, collection: str, query: Any = None, **kwargs: Any) -> list[ScoredPoint]:
-        """:meth:`query` without blocking the event loop."""
-        return await asyncio.to_thread(self.query, collection, query, **kwargs)
-
-    async def aquery_batch(
-        self, collection: str, requests: Sequence[QueryRequest | Mapping[str, Any]]
-    ) -> list[list[ScoredPoint]]:
-        """:meth:`query_batch` without blocking the event loop."""
-        return await asyncio.to_thread(self.query_batch, collection, requests)
-
-    async def asearch(
-        self, collection: str, vector: Any, limit: int = 10, **kwargs: Any
-    ) -> list[ScoredPoint]:
-        """:meth:`search` without blocking the event loop."""
-        return await asyncio.to_thread(self.search, collection, vector, limit, **kwargs)
+    aserver_info = _in_thread(server_info)
+    ahealth_check = _in_thread(health_check)
+    aready = _in_thread(ready)
+    acreate_collection = _in_thread(create_collection)
+    aupdate_collection = _in_thread(update_collection)
+    aenable_quantization = _in_thread(enable_quantization)
+    adisable_quantization = _in_thread(disable_quantization)
+    adelete_collection = _in_thread(delete_collection)
+    acollection_exists = _in_thread(collection_exists)
+    acollection_info = _in_thread(collection_info)
+    alist_collections = _in_thread(list_collections)
+    acreate_alias = _in_thread(create_alias)
+    adelete_alias = _in_thread(delete_alias)
+    alist_aliases = _in_thread(list_aliases)
+    acreate_shard_key = _in_thread(create_shard_key)
+    adelete_shard_key = _in_thread(delete_shard_key)
+    alist_shard_keys = _in_thread(list_shard_keys)
+    aupsert = _in_thread(upsert)
+    aget_points = _in_thread(get_points)
+    adelete_points = _in_thread(delete_points)
+    aset_payload = _in_thread(set_payload)
+    aoverwrite_payload = _in_thread(overwrite_payload)
+    adelete_payload_keys = _in_thread(delete_payload_keys)
+    aclear_payload = _in_thread(clear_payload)
+    acount = _in_thread(count)
+    ascroll = _in_thread(scroll)
+    aquery = _in_thread(query)
+    aquery_batch = _in_thread(query_batch)
+    asearch = _in_thread(search)
+    acreate_payload_index = _in_thread(create_payload_index)
+    adelete_payload_index = _in_thread(delete_payload_index)
+    acreate_snapshot = _in_thread(create_snapshot)
+    alist_snapshots = _in_thread(list_snapshots)
+    adelete_snapshot = _in_thread(delete_snapshot)
+    arestore_snapshot = _in_thread(restore_snapshot)
