@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from qdrant_integration import QdrantClient, errors
-from qdrant_integration.client import (
+from qdrant_integration.types import (
     Alias,
     HnswConfig,
     Prefetch,

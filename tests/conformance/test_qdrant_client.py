@@ -334,6 +334,25 @@ def _post(url: str, path: str, body: dict) -> Any:
     return response.json()["result"]
 
 
+def _fill(
+    client: QdrantClient,
+    collection: str,
+    data: Data,
+    distance: models.Distance,
+    ordering: models.WriteOrdering | None = None,
+) -> None:
+    """A collection of `data`'s points (vectors and payloads), written with `wait=true`."""
+    client.create_collection(collection, models.VectorParams(size=DIM, distance=distance))
+    client.upsert(
+        collection,
+        points=models.Batch(
+            ids=data.ids, vectors=data.vectors.tolist(), payloads=list(data.payloads.values())
+        ),
+        wait=True,
+        ordering=ordering,
+    )
+
+
 def expected_groups(
     ranked: list[tuple[int, float]], data: Data, key: str, size: int, limit: int
 ) -> list[tuple[Any, list[int]]]:
@@ -353,14 +372,7 @@ def test_groups_and_the_older_search_endpoints_match_brute_force(
 ) -> None:
     distance = models.Distance.COSINE
     data = Data(seed=7)
-    client.create_collection(collection, models.VectorParams(size=DIM, distance=distance))
-    client.upsert(
-        collection,
-        points=models.Batch(
-            ids=data.ids, vectors=data.vectors.tolist(), payloads=list(data.payloads.values())
-        ),
-        wait=True,
-    )
+    _fill(client, collection, data, distance)
     base = f"/collections/{collection}/points"
     exact = {"exact": True}
     ranked = expected_search(data, data.ids, distance, data.queries[0], None, N)
@@ -543,15 +555,7 @@ def test_search_matrix_and_cluster_parameters_through_qdrant_client(
 ) -> None:
     distance = models.Distance.COSINE
     data = Data(seed=11)
-    client.create_collection(collection, models.VectorParams(size=DIM, distance=distance))
-    client.upsert(
-        collection,
-        points=models.Batch(
-            ids=data.ids, vectors=data.vectors.tolist(), payloads=list(data.payloads.values())
-        ),
-        wait=True,
-        ordering=models.WriteOrdering.STRONG,
-    )
+    _fill(client, collection, data, distance, ordering=models.WriteOrdering.STRONG)
 
     def neighbours(point: int, sample: list[int], limit: int) -> list[tuple[int, float]]:
         ranked = expected_search(data, sample, distance, data.vectors[point - 1], None, limit + 1)

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import errors
-    from .client import (
+    from .client import QdrantClient
+    from .dspy_rm import QdrantRM
+    from .embedded import EmbeddedQdrant
+    from .embeddings import MiniLMEmbedder
+    from .errors import FastCallsUnavailable, QdrantError
+    from .types import (
         Alias,
         BinaryQuantization,
         CollectionInfo,
@@ -21,7 +26,6 @@ if TYPE_CHECKING:
         Point,
         Prefetch,
         ProductQuantization,
-        QdrantClient,
         QueryRequest,
         RetryPolicy,
         ScalarQuantization,
@@ -34,37 +38,33 @@ if TYPE_CHECKING:
         UpdateResult,
         VectorParams,
     )
-    from .dspy_rm import QdrantRM
-    from .embedded import EmbeddedQdrant
-    from .embeddings import MiniLMEmbedder
-    from .errors import FastCallsUnavailable, QdrantError
 
 #: Where each public name lives.
 _MODULES = {
-    "Alias": "client",
-    "BinaryQuantization": "client",
-    "CollectionInfo": "client",
+    "Alias": "types",
+    "BinaryQuantization": "types",
+    "CollectionInfo": "types",
     "EmbeddedQdrant": "embedded",
     "FastCallsUnavailable": "errors",
-    "HnswConfig": "client",
+    "HnswConfig": "types",
     "MiniLMEmbedder": "embeddings",
-    "Point": "client",
-    "Prefetch": "client",
-    "ProductQuantization": "client",
+    "Point": "types",
+    "Prefetch": "types",
+    "ProductQuantization": "types",
     "QdrantClient": "client",
     "QdrantError": "errors",
     "QdrantRM": "dspy_rm",
-    "QueryRequest": "client",
-    "RetryPolicy": "client",
-    "ScalarQuantization": "client",
-    "ScoredPoint": "client",
-    "ScrollPage": "client",
-    "ShardKeyWithFallback": "client",
-    "Snapshot": "client",
-    "SparseVector": "client",
-    "SparseVectorParams": "client",
-    "UpdateResult": "client",
-    "VectorParams": "client",
+    "QueryRequest": "types",
+    "RetryPolicy": "types",
+    "ScalarQuantization": "types",
+    "ScoredPoint": "types",
+    "ScrollPage": "types",
+    "ShardKeyWithFallback": "types",
+    "Snapshot": "types",
+    "SparseVector": "types",
+    "SparseVectorParams": "types",
+    "UpdateResult": "types",
+    "VectorParams": "types",
 }
 
 __all__ = [

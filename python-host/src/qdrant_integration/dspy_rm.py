@@ -17,9 +17,10 @@ import dspy
 import numpy as np
 from dspy.dsp.utils import dotdict
 
-from .client import Prefetch, QdrantClient, QueryRequest
+from .client import QdrantClient
 from .embeddings import Vectorizer, resolve_vectorizer
 from .sparse import BM25Encoder
+from .types import Prefetch, QueryRequest
 
 #: The constant of reciprocal rank fusion: a passage at rank r (from 1) scores 1 / (60 + r).
 RRF_K = 60

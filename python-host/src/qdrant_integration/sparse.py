@@ -17,7 +17,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable
 
-from .client import SparseVector
+from .types import SparseVector
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 STOP_WORDS = frozenset(

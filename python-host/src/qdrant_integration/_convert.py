@@ -1,0 +1,401 @@
+"""Conversions between the client's Python values and the component's WIT values (the
+plain forms :mod:`._wit` lowers): user spellings of distances, quantization and selectors on
+the way in, typed results on the way out.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+from wasmtime.component import Variant
+
+from . import errors
+from ._component import pack_vectors
+from .types import (
+    BinaryQuantization,
+    CollectionInfo,
+    HnswConfig,
+    Point,
+    Prefetch,
+    ProductQuantization,
+    Quantization,
+    QueryRequest,
+    ScalarQuantization,
+    ScoredPoint,
+    ShardKeySelector,
+    ShardKeyWithFallback,
+    Snapshot,
+    SparseVector,
+    SparseVectorParams,
+    UpdateResult,
+    VectorParams,
+)
+
+DISTANCES = {"cosine": "Cosine", "dot": "Dot", "euclid": "Euclid", "manhattan": "Manhattan"}
+
+# ---- conversions to the component's values -------------------------------------------
+
+
+def _distance(distance: str) -> str:
+    name = str(distance).lower()
+    name = "euclid" if name == "euclidean" else name
+    if name not in DISTANCES:
+        raise errors.InvalidInput(
+            f"unknown distance {distance!r}: use Cosine, Dot, Euclid or Manhattan"
+        )
+    return name
+
+
+def _positive(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise errors.InvalidInput(f"{what} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _hnsw(hnsw: HnswConfig | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if hnsw is None:
+        return None
+    if isinstance(hnsw, Mapping):
+        hnsw = HnswConfig(**hnsw)
+    return {f.name: getattr(hnsw, f.name) for f in fields(hnsw)}
+
+
+def _quantization(quantization: Any) -> Variant | None:
+    """``"scalar"``/``"int8"``, ``"binary"``, ``"product"``/``"pq"`` (always in RAM, like
+    the Rust host) or one of the quantization dataclasses."""
+    if quantization is None:
+        return None
+    if isinstance(quantization, str):
+        kind = quantization.lower()
+        if kind in ("scalar", "int8"):
+            quantization = ScalarQuantization(always_ram=True)
+        elif kind == "binary":
+            quantization = BinaryQuantization(always_ram=True)
+        elif kind in ("product", "pq"):
+            quantization = ProductQuantization(always_ram=True)
+        else:
+            raise errors.InvalidInput(
+                f"unknown quantization {quantization!r}: use scalar, binary or product"
+            )
+    tag = {
+        ScalarQuantization: "scalar",
+        ProductQuantization: "product",
+        BinaryQuantization: "binary",
+    }.get(type(quantization))
+    if tag is None:
+        raise errors.InvalidInput(f"not a quantization: {quantization!r}")
+    return Variant(tag, {f.name: getattr(quantization, f.name) for f in fields(quantization)})
+
+
+def _vector_params(name: str, params: Any, distance: str) -> dict[str, Any]:
+    if isinstance(params, Mapping):
+        params = VectorParams(**params)
+    elif not isinstance(params, VectorParams):
+        params = VectorParams(_positive(params, f"size of vector {name!r}"), distance)
+    return {
+        "name": name,
+        "size": _positive(params.size, f"size of vector {name!r}"),
+        "distance": _distance(params.distance),
+        "on_disk": params.on_disk,
+        "hnsw": _hnsw(params.hnsw),
+        "quantization": _quantization(params.quantization),
+    }
+
+
+def _sparse_params(name: str, params: Any) -> dict[str, Any]:
+    if params is None:
+        params = SparseVectorParams()
+    elif isinstance(params, str):
+        params = SparseVectorParams(modifier=params)
+    elif isinstance(params, Mapping):
+        params = SparseVectorParams(**params)
+    modifier = (params.modifier or "none").lower()
+    if modifier not in ("none", "idf"):
+        raise errors.InvalidInput(f"unknown sparse modifier {params.modifier!r}: use idf")
+    return {"name": name, "modifier": modifier, "on_disk": params.on_disk}
+
+
+def _sparse(vector: Any) -> dict[str, Any]:
+    """A sparse vector from ``SparseVector``, ``(indices, values)`` or a mapping."""
+    if isinstance(vector, SparseVector):
+        indices, values = vector.indices, vector.values
+    elif isinstance(vector, Mapping):
+        indices, values = vector["indices"], vector["values"]
+    else:
+        indices, values = vector
+    return {"indices": indices, "values": values}
+
+
+def _is_sparse(value: Any) -> bool:
+    if isinstance(value, (SparseVector, Mapping)):
+        return True
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(isinstance(part, (list, tuple, np.ndarray)) for part in value)
+    )
+
+
+def _query_vector(query: Any) -> Variant:
+    """A dense vector, a sparse vector or a point id (``str`` or ``int``)."""
+    if isinstance(query, (str, int, np.integer)) and not isinstance(query, bool):
+        return Variant("point", str(query))
+    if _is_sparse(query):
+        return Variant("sparse", _sparse(query))
+    packed, count, _ = pack_vectors(query)
+    if count != 1:
+        raise errors.InvalidInput("a query takes one vector")
+    return Variant("dense", packed)
+
+
+def _filter(
+    filter: Any = None, must: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None
+) -> Variant | None:
+    """``filter`` is a Qdrant filter (dict or JSON text, or a WIT ``filter`` Variant);
+    ``must`` the shortcut for exact keyword matches. Not both."""
+    if filter is not None and must is not None:
+        raise errors.InvalidInput("give either filter= or must=, not both")
+    if filter is not None:
+        if isinstance(filter, Variant):
+            return filter
+        return Variant("json", filter if isinstance(filter, str) else json.dumps(filter))
+    if must is not None:
+        pairs = must.items() if isinstance(must, Mapping) else must
+        return Variant("must-match", [(str(k), str(v)) for k, v in pairs])
+    return None
+
+
+def _payload_selector(with_payload: Any) -> Variant:
+    """``True``/``False``, a list of keys to include, or ``{"include"|"exclude": [...]}``."""
+    if with_payload is True:
+        return Variant("all")
+    if with_payload is False or with_payload is None:
+        return Variant("none")
+    if isinstance(with_payload, str):
+        return Variant("include", [with_payload])
+    if isinstance(with_payload, Mapping):
+        if set(with_payload) == {"include"}:
+            return Variant("include", list(with_payload["include"]))
+        if set(with_payload) == {"exclude"}:
+            return Variant("exclude", list(with_payload["exclude"]))
+        raise errors.InvalidInput(f"with_payload: use include or exclude, got {with_payload!r}")
+    return Variant("include", list(with_payload))
+
+
+def _vector_selector(with_vectors: Any) -> Variant:
+    """``True``/``False``, one vector name or a list of names."""
+    if with_vectors is True:
+        return Variant("all")
+    if with_vectors is False or with_vectors is None:
+        return Variant("none")
+    if isinstance(with_vectors, str):
+        return Variant("only", [with_vectors])
+    return Variant("only", list(with_vectors))
+
+
+def _params(hnsw_ef: int | None, exact: bool) -> dict[str, Any] | None:
+    if hnsw_ef is None and not exact:
+        return None
+    return {"hnsw_ef": hnsw_ef, "exact": bool(exact)}
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _prefetch(stage: Prefetch | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(stage, Mapping):
+        stage = Prefetch(**stage)
+    return {
+        "query": _query_vector(stage.query),
+        "using": stage.using,
+        "filter": _filter(stage.filter),
+        "limit": int(stage.limit),
+        "score_threshold": _float(stage.score_threshold),
+        "params": _params(stage.hnsw_ef, stage.exact),
+    }
+
+
+def _query_request(request: QueryRequest | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(request, Mapping):
+        request = QueryRequest(**request)
+    if request.fusion is not None:
+        if request.query is not None:
+            raise errors.InvalidInput("give either a query vector or fusion=, not both")
+        fusion = str(request.fusion).lower()
+        if fusion not in ("rrf", "dbsf"):
+            raise errors.InvalidInput(f"unknown fusion {request.fusion!r}: use rrf or dbsf")
+        query = Variant("fusion", fusion)
+    elif request.query is None:
+        raise errors.InvalidInput("a query needs a vector, a point id or fusion=")
+    else:
+        query = Variant("nearest", _query_vector(request.query))
+    return {
+        "query": query,
+        "using": request.using,
+        "prefetch": [_prefetch(p) for p in request.prefetch],
+        "filter": _filter(request.filter, request.must),
+        "limit": int(request.limit),
+        "offset": int(request.offset),
+        "score_threshold": _float(request.score_threshold),
+        "with_payload": _payload_selector(request.with_payload),
+        "with_vectors": _vector_selector(request.with_vectors),
+        "params": _params(request.hnsw_ef, request.exact),
+    }
+
+
+def _selector(ids: Sequence[str | int] | None, filter: Any, must: Any) -> Variant:
+    chosen = _filter(filter, must)
+    if (ids is None) == (chosen is None):
+        raise errors.InvalidInput("select points by ids or by filter=/must=: exactly one")
+    if chosen is not None:
+        return Variant("filter", chosen)
+    return Variant("ids", [str(i) for i in ids])  # type: ignore[union-attr]
+
+
+# ---- conversions from the component's values -----------------------------------------
+
+
+def unpack_vector(packed: Variant) -> np.ndarray:
+    """A WIT ``packed-vectors`` value as a float32 array (the component answers in base64)."""
+    raw = base64.b64decode(packed.payload) if packed.tag == "base64" else bytes(packed.payload)
+    return np.frombuffer(raw, dtype="<f4").astype(np.float32)
+
+
+def _vectors(named: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entry in named:
+        data = entry["vector"]
+        if data.tag == "dense":
+            out[entry["name"]] = unpack_vector(data.payload)
+        else:
+            out[entry["name"]] = SparseVector(data.payload["indices"], data.payload["values"])
+    return out
+
+
+def _scored(p: dict[str, Any]) -> ScoredPoint:
+    return ScoredPoint(p["id"], p["score"], json.loads(p["payload"]), _vectors(p["vectors"]))
+
+
+def _point(p: dict[str, Any]) -> Point:
+    return Point(p["id"], json.loads(p["payload"]), _vectors(p["vectors"]))
+
+
+def _update(result: dict[str, Any]) -> UpdateResult:
+    return UpdateResult(result["operation_id"], result["completed"])
+
+
+def _snapshot(s: dict[str, Any]) -> Snapshot:
+    return Snapshot(s["name"], s["creation_time"], s["size"], s["checksum"])
+
+
+def _quantization_back(q: Variant | None) -> Quantization | None:
+    if q is None:
+        return None
+    cls = {
+        "scalar": ScalarQuantization,
+        "product": ProductQuantization,
+        "binary": BinaryQuantization,
+    }[q.tag]
+    return cls(**q.payload)
+
+
+def _hnsw_back(h: dict[str, Any] | None) -> HnswConfig | None:
+    return None if h is None else HnswConfig(**h)
+
+
+def _info(info: dict[str, Any]) -> CollectionInfo:
+    return CollectionInfo(
+        status=info["status"],
+        points_count=info["points_count"],
+        indexed_vectors_count=info["indexed_vectors_count"],
+        segments_count=info["segments_count"],
+        vectors={
+            v["name"]: VectorParams(
+                v["size"],
+                DISTANCES[v["distance"]],
+                v["on_disk"],
+                _hnsw_back(v["hnsw"]),
+                _quantization_back(v["quantization"]),
+            )
+            for v in info["vectors"]
+        },
+        sparse_vectors={
+            s["name"]: SparseVectorParams(
+                None if s["modifier"] == "none" else s["modifier"], s["on_disk"]
+            )
+            for s in info["sparse_vectors"]
+        },
+        shard_number=info["shard_number"],
+        replication_factor=info["replication_factor"],
+        payload_schema=dict(info["payload_schema"]),
+        config=json.loads(info["config_json"]),
+    )
+
+
+READ_CONSISTENCIES = ("majority", "quorum", "all")
+WRITE_ORDERINGS = ("weak", "medium", "strong")
+
+
+def _consistency(consistency: int | str | None) -> Variant | None:
+    """A replica count, or ``"majority"``, ``"quorum"`` or ``"all"``."""
+    if consistency is None:
+        return None
+    if isinstance(consistency, str):
+        if consistency.lower() not in READ_CONSISTENCIES:
+            raise errors.InvalidInput(
+                f"unknown consistency {consistency!r}: use a number, majority, quorum or all"
+            )
+        return Variant(consistency.lower())
+    return Variant("factor", _positive(consistency, "consistency"))
+
+
+def _ordering(ordering: str | None) -> str | None:
+    if ordering is None:
+        return None
+    if not isinstance(ordering, str) or ordering.lower() not in WRITE_ORDERINGS:
+        raise errors.InvalidInput(f"unknown ordering {ordering!r}: use weak, medium or strong")
+    return ordering.lower()
+
+
+def _shard_key(key: Any) -> Variant:
+    if isinstance(key, str):
+        return Variant("keyword", key)
+    if isinstance(key, int | np.integer) and not isinstance(key, bool) and key >= 0:
+        return Variant("number", int(key))
+    raise errors.InvalidInput(f"a shard key is a string or a non-negative integer, not {key!r}")
+
+
+def _shard_key_back(key: Variant) -> str | int:
+    return key.payload
+
+
+def _shard_selector(selector: ShardKeySelector | None) -> Variant | None:
+    if selector is None:
+        return None
+    if isinstance(selector, ShardKeyWithFallback):
+        target, fallback = _shard_key(selector.target), _shard_key(selector.fallback)
+        return Variant("with-fallback", {"target": target, "fallback": fallback})
+    if isinstance(selector, Sequence) and not isinstance(selector, str):
+        return Variant("keys", [_shard_key(k) for k in selector])
+    return Variant("keys", [_shard_key(selector)])
+
+
+def _millis(seconds: float | None) -> int | None:
+    return None if seconds is None else max(1, int(seconds * 1000))
+
+
+def _cluster_options(
+    consistency: int | str | None, ordering: str | None, selector: ShardKeySelector | None
+) -> dict[str, Any]:
+    """The cluster members of the component's ``config``."""
+    return {
+        "read_consistency": _consistency(consistency),
+        "write_ordering": _ordering(ordering),
+        "shard_key": _shard_selector(selector),
+    }
