@@ -8,8 +8,9 @@ use serde_json::Value;
 use wasmtime::Store;
 
 use crate::bindings::RetrieverAny as Retriever;
+use crate::egress::Origin;
 use crate::error::{Error, Result};
-use crate::runtime::{HostState, Instances, Limits, Origin, Outbound, Runtime};
+use crate::sandbox::{HostState, Instances, Limits, Outbound, Runtime};
 use crate::types;
 
 /// A point to upsert. `id` is an unsigned integer (`"42"`), a UUID, or any other non-empty

@@ -15,10 +15,10 @@ mod bindings;
 #[allow(unsafe_code)]
 mod cache;
 mod client;
+mod egress;
 mod error;
 mod fnv;
-mod outbound;
-mod runtime;
+mod sandbox;
 mod self_wake;
 mod settings;
 pub mod types;
@@ -28,7 +28,7 @@ pub use error::{Error, Result};
 /// The embedded Qdrant-compatible engine (feature `embedded`, on by default).
 #[cfg(feature = "embedded")]
 pub use qdrant_embedded as embedded;
-pub use runtime::{
+pub use sandbox::{
     COMPONENT_WASI_HTTP_WASM, COMPONENT_WASM, Limits, MAX_CONCURRENT_INSTANCES, MAX_MEMORY_BYTES,
     Outbound,
 };

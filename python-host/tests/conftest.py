@@ -53,7 +53,7 @@ _CALLED: set[str] = set()
 
 
 def _record_calls() -> None:
-    from qdrant_integration._component import Instance
+    from qdrant_integration._sandbox import Instance
 
     original = Instance.call
 
@@ -73,7 +73,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     full = not partial and all(str(a).rstrip("/").endswith("tests") for a in config.args)
     if exitstatus != 0 or not full:
         return
-    from qdrant_integration._component import runtime
+    from qdrant_integration._sandbox import runtime
 
     missing = sorted(set(runtime().functions) - _CALLED)
     if missing:

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from qdrant_integration import QdrantClient, _component
+from qdrant_integration import QdrantClient, _sandbox
 
 #: Runs in a child interpreter: applies ``SETUP`` (which may break wasmtime-py first),
 #: then writes, queries and reads points and prints what it saw as one JSON line.
@@ -23,7 +23,7 @@ import json, sys, warnings
 warnings.simplefilter("always")
 {setup}
 with warnings.catch_warnings(record=True) as caught:
-    from qdrant_integration import QdrantClient, _component
+    from qdrant_integration import QdrantClient, _sandbox
     client = QdrantClient(sys.argv[1])
     collection = sys.argv[2]
     client.create_collection(collection, vector_size=3, distance="cosine")
@@ -41,7 +41,7 @@ with warnings.catch_warnings(record=True) as caught:
         wrong = type(e).__name__
     client.delete_collection(collection)
 print(json.dumps({{
-    "calls": _component.runtime().calls.NAME,
+    "calls": _sandbox.runtime().calls.NAME,
     "hits": [[h.id, round(h.score, 5), h.payload] for h in hits],
     "wrong_dimension": wrong,
     "warnings": [f"{{w.category.__name__}}: {{w.message}}" for w in caught],
@@ -164,7 +164,7 @@ def test_this_process_takes_the_fast_path(client: QdrantClient) -> None:
     # docs/benchmarks.md are for it.
     client.server_info()
     wanted = "public" if os.environ.get("QDRANT_INTEGRATION_FAST_CALLS") == "0" else "fast"
-    assert wanted == _component.runtime().calls.NAME
+    assert wanted == _sandbox.runtime().calls.NAME
 
 
 def test_a_fast_path_that_cannot_link_falls_back_before_the_first_call(

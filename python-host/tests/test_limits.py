@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from wasmtime import _ffi as ffi
 
-from qdrant_integration import QdrantClient, _component, errors
+from qdrant_integration import QdrantClient, _sandbox, errors
 
 DIM = 384
 
@@ -108,12 +108,11 @@ def test_call_deadline_fires_against_a_silent_server(silent_server: str) -> None
 def test_cpu_deadline_traps_and_the_client_recovers(
     qdrant_url: str, collection: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from qdrant_integration import _component
 
     client = QdrantClient(qdrant_url)
     client.create_collection(collection, DIM)
     # No grace: the epoch deadline interrupts the component while it encodes the batch.
-    monkeypatch.setattr(_component, "_EPOCH_GRACE", 0.0)
+    monkeypatch.setattr(_sandbox, "_EPOCH_GRACE", 0.0)
     slow = QdrantClient(qdrant_url, call_timeout=0.001)
     with pytest.raises(errors.Timeout, match=r"deadline of 0\.001 s passed"):
         slow.upsert(collection, list(range(20_000)), unit_vectors(20_000))
@@ -259,7 +258,7 @@ def test_a_string_list_with_a_non_string_is_refused_and_the_client_goes_on(
 
 
 def test_string_lists_are_written_into_c_and_a_bad_element_frees_what_was_written() -> None:
-    rt = _component.runtime()
+    rt = _sandbox.runtime()
     if rt.calls.NAME != "fast":
         pytest.skip("calls take wasmtime-py's public path")
     # The `keys` parameter of delete-payload-keys: a list<string>, lowered by _fastcall.

@@ -612,9 +612,9 @@ def test_codecs_follow_wasmtime_py_shapes() -> None:
     disjoint, and an option tagged when its payload can be ``None``."""
     from wasmtime.component import Record, Variant
 
-    from qdrant_integration import _component
+    from qdrant_integration import _sandbox
 
-    codecs = _component.runtime().codecs
+    codecs = _sandbox.runtime().codecs
     update = codecs["update-collection"].params[2][1]
     disable = update.lower({"quantization": Variant("disable")})
     assert getattr(disable, "quantization") == Variant("some", None)  # noqa: B009

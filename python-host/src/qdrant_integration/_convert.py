@@ -15,7 +15,7 @@ import numpy as np
 from wasmtime.component import Variant
 
 from . import errors
-from ._component import pack_vectors
+from ._sandbox import pack_vectors
 from .types import (
     BinaryQuantization,
     CollectionInfo,

@@ -20,7 +20,6 @@ import numpy as np
 from wasmtime.component import Variant
 
 from . import errors
-from ._component import DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_LIMIT, Instance, pack_vectors
 from ._convert import (
     _cluster_options,
     _distance,
@@ -44,6 +43,7 @@ from ._convert import (
     _vector_params,
     _vector_selector,
 )
+from ._sandbox import DEFAULT_CALL_TIMEOUT, DEFAULT_MEMORY_LIMIT, Instance, pack_vectors
 from .embedded import EmbeddedQdrant
 from .types import (
     Alias,

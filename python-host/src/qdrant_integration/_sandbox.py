@@ -2,7 +2,7 @@
 
 Only this module touches wasmtime. The component is the `retriever-hosted` build: it has
 deny-all WASI (no files, environment or sockets) and no wasi:http; its only way out is
-the `http-transport` import, implemented in :mod:`._transport`, which allows the client's
+the `http-transport` import, implemented in :mod:`._egress`, which allows the client's
 Qdrant origin only.
 
 Limits: each store has a memory cap (``Store.set_limits``) and each call a deadline:
@@ -35,7 +35,7 @@ import numpy as np
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, FuncType, Linker, Record, Variant
 
-from . import _calls, _transport, _wit, errors
+from . import _calls, _egress, _wit, errors
 
 INTERFACE = "qdrant:retriever/client@0.1.0"
 TRANSPORT = "qdrant:retriever/http-transport@0.1.0"
@@ -72,7 +72,7 @@ def _send(_store: object, request: Record) -> Any:
     """The ``http-transport.send`` import: the network wait runs without the call lock."""
     _CALL_LOCK.release()
     try:
-        return _transport.send(_store, request)
+        return _egress.send(_store, request)
     finally:
         _CALL_LOCK.acquire()
 
@@ -257,7 +257,7 @@ class Instance:
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> None:
-        self._origin = _transport.Origin.of_url(url)
+        self._origin = _egress.Origin.of_url(url)
         self.memory_limit = int(memory_limit)
         self.call_timeout = float(call_timeout)
         self._idle: list[_Sandbox] = []
@@ -288,7 +288,7 @@ class Instance:
             deadline = time.monotonic() + self.call_timeout
         left = deadline - time.monotonic()
         ticks = max(1, int((left + _EPOCH_GRACE) / EPOCH_SECONDS))
-        with _Active(), _CALL_LOCK, _transport.allow(self._origin, deadline):
+        with _Active(), _CALL_LOCK, _egress.allow(self._origin, deadline):
             try:
                 sandbox = self._take(rt)
                 if cached is None or cached[0] is not config:

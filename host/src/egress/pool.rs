@@ -21,7 +21,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
 
-use crate::runtime::Origin;
+use super::Origin;
 
 /// Pooled connections idle longer than this are closed (Qdrant closes after 5 s).
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(4);

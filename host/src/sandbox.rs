@@ -1,13 +1,11 @@
-//! The sandbox: one compiled component per process, a fresh store per call, and outbound
-//! HTTP confined to the configured Qdrant origin.
+//! The sandbox: one compiled component per process, instances pooled and reused between
+//! calls, each store with deny-all WASI, a memory cap and a deadline (epoch interruption).
+//! Outbound HTTP goes through [`crate::egress`].
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
 use tokio::sync::{Semaphore, SemaphorePermit};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{
@@ -15,16 +13,14 @@ use wasmtime::{
     StoreLimitsBuilder,
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{
-    Error as HttpError, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks,
-    WasiHttpView,
-};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::qdrant::retriever::http_transport;
 use crate::bindings::{RetrieverAny as Retriever, RetrieverAnyPre as RetrieverPre};
 use crate::cache;
+use crate::egress::pool::ConnectionPool;
+use crate::egress::{Origin, OriginPolicy, Tickets};
 use crate::error::{Error, Result};
-use crate::outbound::ConnectionPool;
 use crate::self_wake::repoll_on_self_wake;
 
 /// The component's `retriever-hosted` build (requests through `http-transport`), built by
@@ -60,242 +56,6 @@ impl Outbound {
     }
 }
 
-/// The only place the component may send requests: scheme, host and port.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Origin {
-    scheme: String,
-    host: String,
-    port: u16,
-}
-
-impl Origin {
-    pub fn of_url(url: &str) -> Result<Self> {
-        let uri: http::Uri = url
-            .trim()
-            .parse()
-            .map_err(|e| Error::InvalidInput(format!("`{url}` is not a URL: {e}")))?;
-        Self::of_uri(&uri).ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "`{url}` needs an http:// or https:// scheme and a host"
-            ))
-        })
-    }
-
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    pub fn is_https(&self) -> bool {
-        self.scheme == "https"
-    }
-
-    fn of_uri(uri: &http::Uri) -> Option<Self> {
-        let scheme = uri.scheme_str()?.to_ascii_lowercase();
-        let default_port = match scheme.as_str() {
-            "http" => 80,
-            "https" => 443,
-            _ => return None,
-        };
-        let host = uri.host()?.to_ascii_lowercase();
-        if host.is_empty() {
-            return None;
-        }
-        Some(Self {
-            port: uri.port_u16().unwrap_or(default_port),
-            scheme,
-            host,
-        })
-    }
-}
-
-/// Denies every request outside the allowed origin (fail closed), sends the rest over
-/// pooled connections. Both [`Outbound`] ways go through [`OriginPolicy::admit`].
-struct OriginPolicy {
-    allowed: Origin,
-    pool: Arc<ConnectionPool>,
-    /// Requests sent since [`HostState::take_requests`] (a call's retries included).
-    sent: AtomicU32,
-}
-
-impl OriginPolicy {
-    /// Checks `request` against the allowed origin; `Some` is the send to await.
-    fn admit(
-        &self,
-        request: http::Request<WasiBody>,
-        options: Option<RequestOptions>,
-    ) -> std::result::Result<PendingSend, HttpError> {
-        if Origin::of_uri(request.uri()).as_ref() != Some(&self.allowed) {
-            tracing::warn!(uri = %request.uri(), "denied a request outside the allowed origin");
-            return Err(HttpError::HttpRequestDenied);
-        }
-        self.sent.fetch_add(1, Ordering::Relaxed);
-        Ok(Box::pin(self.pool.clone().send(
-            self.allowed.clone(),
-            request,
-            options,
-        )))
-    }
-}
-
-/// An admitted request on its way. Boxed: the send future is kilobytes (hyper, timers),
-/// and each layer of the import moves its future by value.
-type PendingSend = std::pin::Pin<
-    Box<dyn Future<Output = std::result::Result<http::Response<WasiBody>, HttpError>> + Send>,
->;
-
-type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
-
-impl WasiHttpHooks for OriginPolicy {
-    fn send_request(
-        &mut self,
-        request: http::Request<WasiBody>,
-        options: Option<RequestOptions>,
-        _fut: IoFuture,
-    ) -> Box<dyn Future<Output = Result<(http::Response<WasiBody>, IoFuture), HttpError>> + Send>
-    {
-        let send = self.admit(request, options);
-        Box::new(async move {
-            let response = send?.await?;
-            // The connection is driven by its own task, not by this future.
-            Ok((response, Box::new(async { Ok(()) }) as IoFuture))
-        })
-    }
-}
-
-impl http_transport::Host for HostState {
-    async fn send(
-        &mut self,
-        request: http_transport::Request,
-    ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
-        self.policy.exchange(request).await
-    }
-
-    async fn start(&mut self, request: http_transport::Request) -> u64 {
-        let ticket = self.next_ticket;
-        self.next_ticket += 1;
-        let exchange = self.policy.exchange(request);
-        self.in_flight
-            .insert(ticket, InFlightTask(tokio::spawn(exchange)));
-        ticket
-    }
-
-    async fn finish(
-        &mut self,
-        ticket: u64,
-    ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
-        use http_transport::TransportError as E;
-        let Some(mut task) = self.in_flight.remove(&ticket) else {
-            return Err(E::Connection(format!(
-                "no request was started as ticket {ticket}"
-            )));
-        };
-        (&mut task.0)
-            .await
-            .unwrap_or_else(|e| Err(E::Connection(format!("the send task failed: {e}"))))
-    }
-}
-
-/// A request sent by its own task (`http-transport.start`); aborted if its store goes
-/// before the component collected the answer (a trap or the call deadline).
-struct InFlightTask(
-    tokio::task::JoinHandle<
-        std::result::Result<http_transport::Response, http_transport::TransportError>,
-    >,
-);
-
-impl Drop for InFlightTask {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl OriginPolicy {
-    /// One `http-transport` request and its whole answer; owns what it needs, so it can
-    /// run as its own task.
-    fn exchange(
-        &self,
-        request: http_transport::Request,
-    ) -> impl Future<
-        Output = std::result::Result<http_transport::Response, http_transport::TransportError>,
-    > + Send
-    + 'static {
-        use http_transport::TransportError as E;
-        let read = Duration::from_millis(u64::from(request.read_timeout_ms));
-        let options = RequestOptions {
-            connect_timeout: Some(Duration::from_millis(u64::from(request.connect_timeout_ms))),
-            first_byte_timeout: Some(read),
-            between_bytes_timeout: Some(read),
-        };
-        let send = build_request(request)
-            .map_err(E::Connection)
-            .and_then(|outgoing| {
-                self.admit(outgoing, Some(options)).map_err(|_| {
-                    E::Denied("the host denied this request (outside the allowed origin)".into())
-                })
-            });
-        async move {
-            let transport_error = |e: HttpError| match e {
-                HttpError::ConnectionTimeout
-                | HttpError::ConnectionReadTimeout
-                | HttpError::HttpResponseTimeout => E::Timeout(e.to_string()),
-                e => E::Connection(e.to_string()),
-            };
-            let response = send?.await.map_err(transport_error)?;
-            let status = response.status().as_u16();
-            let retry_after = response
-                .headers()
-                .get(http::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(transport_error)?
-                .to_bytes();
-            // Qdrant answers JSON or plain text; anything else is not worth a panic.
-            let body = match String::from_utf8(Vec::from(body)) {
-                Ok(text) => text,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            };
-            Ok(http_transport::Response {
-                status,
-                retry_after,
-                body,
-            })
-        }
-    }
-}
-
-/// The guest's request as hyper's, the body moved rather than copied.
-fn build_request(
-    request: http_transport::Request,
-) -> std::result::Result<http::Request<WasiBody>, String> {
-    let mut builder = http::Request::builder()
-        .method(request.method.as_str())
-        .uri(&request.url);
-    let uri: http::Uri = request
-        .url
-        .parse()
-        .map_err(|e| format!("`{}` is not a URL: {e}", request.url))?;
-    if let Some(authority) = uri.authority() {
-        builder = builder.header(http::header::HOST, authority.as_str());
-    }
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    let body = Full::new(bytes::Bytes::from(request.body))
-        .map_err(|never| match never {})
-        .boxed_unsync();
-    builder
-        .body(body)
-        .map_err(|e| format!("cannot build the request: {e}"))
-}
-
 /// What one store owns: deny-all WASI (no files, env, sockets), the HTTP policy and the
 /// memory cap.
 pub struct HostState {
@@ -304,9 +64,8 @@ pub struct HostState {
     policy: OriginPolicy,
     table: ResourceTable,
     limits: StoreLimits,
-    /// Requests begun with `http-transport.start`, by ticket.
-    in_flight: HashMap<u64, InFlightTask>,
-    next_ticket: u64,
+    /// Requests begun with `http-transport.start`.
+    tickets: Tickets,
 }
 
 impl HostState {
@@ -315,25 +74,20 @@ impl HostState {
             // stderr only, so a guest panic message reaches the operator.
             wasi: WasiCtx::builder().inherit_stderr().build(),
             http: WasiHttpCtx::new(),
-            policy: OriginPolicy {
-                allowed,
-                pool,
-                sent: AtomicU32::new(0),
-            },
+            policy: OriginPolicy::new(allowed, pool),
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(limits.memory_bytes.min(MAX_MEMORY_BYTES))
                 .instances(16)
                 .trap_on_grow_failure(true)
                 .build(),
-            in_flight: HashMap::new(),
-            next_ticket: 0,
+            tickets: Tickets::default(),
         }
     }
 
     /// The HTTP requests sent since the last take: what one call cost, retries included.
     pub fn take_requests(&mut self) -> u32 {
-        std::mem::take(self.policy.sent.get_mut())
+        self.policy.take_sent()
     }
 }
 
@@ -353,6 +107,26 @@ impl WasiHttpView for HostState {
             table: &mut self.table,
             hooks: &mut self.policy,
         }
+    }
+}
+
+impl http_transport::Host for HostState {
+    async fn send(
+        &mut self,
+        request: http_transport::Request,
+    ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
+        self.policy.exchange(request).await
+    }
+
+    async fn start(&mut self, request: http_transport::Request) -> u64 {
+        self.tickets.start(&self.policy, request)
+    }
+
+    async fn finish(
+        &mut self,
+        ticket: u64,
+    ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
+        self.tickets.finish(ticket).await
     }
 }
 
@@ -670,14 +444,6 @@ fn start_epoch_ticker(engine: &Engine) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::{BodyExt, Empty};
-
-    fn request_to(uri: &str) -> http::Request<WasiBody> {
-        let body = Empty::<bytes::Bytes>::new()
-            .map_err(|never| match never {})
-            .boxed_unsync();
-        http::Request::get(uri).body(body).unwrap()
-    }
 
     /// The cache key names the bytes that run: a stale hash would load another build.
     #[test]
@@ -685,28 +451,6 @@ mod tests {
         for outbound in [Outbound::HostTransport, Outbound::WasiHttp] {
             let (wasm, hash) = outbound.wasm();
             assert_eq!(crate::fnv::hex_of(wasm), hash, "{outbound:?}");
-        }
-    }
-
-    #[tokio::test]
-    async fn the_hook_denies_every_other_origin() {
-        let mut policy = OriginPolicy {
-            allowed: Origin::of_url("http://127.0.0.1:6333").unwrap(),
-            pool: Arc::default(),
-            sent: AtomicU32::new(0),
-        };
-        for uri in [
-            "http://127.0.0.1:6334/collections",
-            "https://127.0.0.1:6333/",
-            "http://localhost:6333/",
-            "http://169.254.169.254/latest/meta-data",
-        ] {
-            let io: IoFuture = Box::new(async { Ok(()) });
-            let sent = Box::into_pin(policy.send_request(request_to(uri), None, io)).await;
-            assert!(
-                matches!(sent, Err(HttpError::HttpRequestDenied)),
-                "{uri} was not denied"
-            );
         }
     }
 
@@ -767,19 +511,5 @@ mod tests {
             connect_timeout_ms: 100,
             read_timeout_ms: 100,
         }
-    }
-
-    #[test]
-    fn origins_compare_scheme_host_and_port() {
-        let a = Origin::of_url("http://LocalHost:6333/").unwrap();
-        assert_eq!(
-            a,
-            Origin::of_url("http://localhost:6333/collections").unwrap()
-        );
-        assert_ne!(a, Origin::of_url("http://localhost:6334").unwrap());
-        assert_ne!(a, Origin::of_url("https://localhost:6333").unwrap());
-        assert_eq!(Origin::of_url("https://x.io").unwrap().port, 443);
-        assert!(Origin::of_url("localhost:6333").is_err());
-        assert!(Origin::of_url("ftp://x").is_err());
     }
 }
