@@ -33,3 +33,8 @@ pub use sandbox::{
     Outbound,
 };
 pub use settings::Settings;
+
+// The README's Rust examples are compiled as doctests of this crate.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;
