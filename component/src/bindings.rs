@@ -2,7 +2,17 @@
 //! target: native builds (unit tests) generate the `retriever-hosted` world, which imports no
 //! WASI, and never call its import.
 
-#[cfg(any(not(target_family = "wasm"), feature = "host-transport"))]
+// Natively (unit tests, and the Rust host, which links this crate) the records also derive
+// serde, so the host converts between these types and its own bindgen's in one generic
+// place. The import is never called natively, so its records may own their data.
+#[cfg(not(target_family = "wasm"))]
+wit_bindgen::generate!({
+    world: "retriever-hosted",
+    path: "../wit",
+    additional_derives: [PartialEq, serde::Serialize, serde::Deserialize],
+});
+
+#[cfg(all(target_family = "wasm", feature = "host-transport"))]
 wit_bindgen::generate!({
     world: "retriever-hosted",
     path: "../wit",

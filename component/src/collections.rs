@@ -21,24 +21,14 @@ impl<T: Transport> Qdrant<T> {
         size: u64,
         distance: Distance,
     ) -> Result<(), Error> {
-        let config = CollectionConfig {
-            vectors: vec![VectorParams {
-                name: String::new(),
-                size,
-                distance,
-                on_disk: None,
-                hnsw: None,
-                quantization: None,
-            }],
-            sparse_vectors: vec![],
+        let config = CollectionConfig::of(vec![VectorParams {
+            name: String::new(),
+            size,
+            distance,
+            on_disk: None,
             hnsw: None,
             quantization: None,
-            on_disk_payload: None,
-            shard_number: None,
-            replication_factor: None,
-            write_consistency_factor: None,
-            sharding_method: None,
-        };
+        }]);
         self.create_collection_with(name, &config)
     }
 

@@ -35,6 +35,12 @@ fn with<R>(
 }
 
 impl Guest for Component {
+    fn distance_named(_cfg: Config, name: String) -> Wit<Distance> {
+        Ok(Distance::from_user(&name)?)
+    }
+    fn quantization_named(_cfg: Config, name: String) -> Wit<Quantization> {
+        Ok(crate::model::quantization_named(&name)?)
+    }
     fn health_check(cfg: Config) -> Wit<ServerInfo> {
         with(cfg, |c| c.health_check())
     }

@@ -26,6 +26,21 @@ impl Distance {
         }
     }
 
+    /// A user's spelling: Cosine, Dot, Euclid (or Euclidean) or Manhattan, in any case. Every
+    /// host takes distances this way (the Rust host natively, the others through WIT).
+    pub fn from_user(name: &str) -> Result<Self, crate::Error> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "cosine" => Ok(Distance::Cosine),
+            "dot" => Ok(Distance::Dot),
+            "euclid" | "euclidean" => Ok(Distance::Euclid),
+            "manhattan" => Ok(Distance::Manhattan),
+            _ => Err(crate::Error::InvalidInput(format!(
+                "unknown distance `{}`: use Cosine, Dot, Euclid or Manhattan",
+                name.trim()
+            ))),
+        }
+    }
+
     pub fn from_qdrant(name: &str) -> Option<Self> {
         Some(match name {
             "Cosine" => Distance::Cosine,
@@ -34,6 +49,47 @@ impl Distance {
             "Manhattan" => Distance::Manhattan,
             _ => return None,
         })
+    }
+}
+
+/// A quantization by name, kept in RAM: `scalar` (or `int8`), `binary`, or `product` (or
+/// `pq`, x16 compression), in any case.
+pub fn quantization_named(name: &str) -> Result<Quantization, crate::Error> {
+    Ok(match name.trim().to_ascii_lowercase().as_str() {
+        "scalar" | "int8" => Quantization::Scalar(ScalarQuantization {
+            quantile: None,
+            always_ram: Some(true),
+        }),
+        "binary" => Quantization::Binary(BinaryQuantization {
+            always_ram: Some(true),
+        }),
+        "product" | "pq" => Quantization::Product(ProductQuantization {
+            compression: CompressionRatio::X16,
+            always_ram: Some(true),
+        }),
+        _ => {
+            return Err(crate::Error::InvalidInput(format!(
+                "unknown quantization `{}`: use scalar, binary or product",
+                name.trim()
+            )));
+        }
+    })
+}
+
+impl CollectionConfig {
+    /// These dense vectors and server defaults for everything else.
+    pub fn of(vectors: Vec<VectorParams>) -> Self {
+        CollectionConfig {
+            vectors,
+            sparse_vectors: vec![],
+            hnsw: None,
+            quantization: None,
+            on_disk_payload: None,
+            shard_number: None,
+            replication_factor: None,
+            write_consistency_factor: None,
+            sharding_method: None,
+        }
     }
 }
 
@@ -53,5 +109,44 @@ impl Default for Config {
             write_ordering: None,
             shard_key: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_spellings_of_distances_and_quantizations() {
+        for (name, want) in [
+            ("cosine", Distance::Cosine),
+            (" DOT ", Distance::Dot),
+            ("Euclidean", Distance::Euclid),
+            ("euclid", Distance::Euclid),
+            ("Manhattan", Distance::Manhattan),
+        ] {
+            assert_eq!(Distance::from_user(name).unwrap(), want, "{name}");
+        }
+        let Err(crate::Error::InvalidInput(message)) = Distance::from_user("hamming") else {
+            panic!("hamming is no distance");
+        };
+        assert!(
+            message.contains("`hamming`") && message.contains("Manhattan"),
+            "{message}"
+        );
+        assert!(matches!(
+            quantization_named("INT8"),
+            Ok(Quantization::Scalar(_))
+        ));
+        assert!(
+            matches!(quantization_named("pq"), Ok(Quantization::Product(p)) if p.compression == CompressionRatio::X16)
+        );
+        assert!(matches!(
+            quantization_named("binary"),
+            Ok(Quantization::Binary(_))
+        ));
+        assert!(
+            matches!(quantization_named("fp4"), Err(crate::Error::InvalidInput(m)) if m.contains("`fp4`"))
+        );
     }
 }

@@ -5,6 +5,9 @@ wasmtime::component::bindgen!({
     path: "../wit",
     world: "qdrant:retriever/retriever-any",
     imports: { default: async },
+    // As the component crate's native bindings do: one generic conversion between the two
+    // (`types::from_component`), not one by hand per type.
+    additional_derives: [serde::Serialize, serde::Deserialize],
     exports: { default: async },
     with: {
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,

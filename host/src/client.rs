@@ -145,14 +145,7 @@ impl QdrantClient {
         let config = types::Config {
             url: url.trim().to_owned(),
             api_key: api_key.filter(|k| !k.is_empty()).map(str::to_owned),
-            timeout_ms: None,
-            connect_timeout_ms: None,
-            server_timeout_s: None,
-            retry: None,
-            upsert_batch_size: None,
-            read_consistency: None,
-            write_ordering: None,
-            shard_key: None,
+            ..types::convert(&qdrant_component::model::Config::default())
         };
         Ok(Self {
             runtime,
@@ -360,24 +353,7 @@ impl QdrantClient {
 
     /// Turns on `"scalar"` (int8), `"binary"` or `"product"` (x16) quantization.
     pub async fn enable_quantization(&self, name: &str, kind: &str) -> Result<()> {
-        let quantization = match kind.to_ascii_lowercase().as_str() {
-            "scalar" | "int8" => types::Quantization::Scalar(types::ScalarQuantization {
-                quantile: None,
-                always_ram: Some(true),
-            }),
-            "binary" => types::Quantization::Binary(types::BinaryQuantization {
-                always_ram: Some(true),
-            }),
-            "product" | "pq" => types::Quantization::Product(types::ProductQuantization {
-                compression: types::CompressionRatio::X16,
-                always_ram: Some(true),
-            }),
-            other => {
-                return Err(Error::InvalidInput(format!(
-                    "unknown quantization `{other}`: use scalar, binary or product"
-                )));
-            }
-        };
+        let quantization = types::Quantization::named(kind)?;
         let update = types::CollectionUpdate {
             hnsw: None,
             quantization: Some(types::QuantizationChange::Enable(quantization)),

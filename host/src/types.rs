@@ -3,47 +3,55 @@
 
 pub use crate::bindings::qdrant::retriever::types::*;
 
+use qdrant_component::model as component;
 use qdrant_component::vector::{base64_bytes, le_bytes, unpack_le};
+
+/// A value of the component crate's types (its native bindings) as this crate's (wasmtime's
+/// bindings), or the other way: both are generated from the same WIT, so they have the same
+/// serde form. The one place the two meet; the host takes the component's rules (user
+/// spellings, defaults) through it instead of restating them.
+pub(crate) fn convert<A: serde::Serialize, B: serde::de::DeserializeOwned>(value: &A) -> B {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .expect("both bindings are generated from the same WIT type")
+}
+
+/// A rule of the component that refused its input.
+pub(crate) fn refused(error: qdrant_component::Error) -> crate::Error {
+    crate::Error::InvalidInput(error.detail())
+}
 
 impl Default for RetryPolicy {
     /// The component's defaults: 3 attempts, 50 ms doubling to at most 2 s, 10 s budget.
     fn default() -> Self {
-        let d = qdrant_component::model::DEFAULT_RETRY;
-        RetryPolicy {
-            max_attempts: d.max_attempts,
-            initial_backoff_ms: d.initial_backoff_ms,
-            max_backoff_ms: d.max_backoff_ms,
-            max_elapsed_ms: d.max_elapsed_ms,
-        }
+        convert(&component::DEFAULT_RETRY)
     }
 }
 
 impl Distance {
     /// Qdrant's name: `Cosine`, `Dot`, `Euclid` or `Manhattan`.
     pub fn name(self) -> &'static str {
-        match self {
-            Distance::Cosine => "Cosine",
-            Distance::Dot => "Dot",
-            Distance::Euclid => "Euclid",
-            Distance::Manhattan => "Manhattan",
-        }
+        convert::<_, component::Distance>(&self).as_qdrant()
     }
 }
 
 impl std::str::FromStr for Distance {
     type Err = crate::Error;
 
-    /// Any case; `euclidean` is accepted for `Euclid`.
+    /// Any case; `euclidean` is accepted for `Euclid` (the component's rule).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "cosine" => Ok(Distance::Cosine),
-            "dot" => Ok(Distance::Dot),
-            "euclid" | "euclidean" => Ok(Distance::Euclid),
-            "manhattan" => Ok(Distance::Manhattan),
-            other => Err(crate::Error::InvalidInput(format!(
-                "unknown distance `{other}`: use Cosine, Dot, Euclid or Manhattan"
-            ))),
-        }
+        component::Distance::from_user(s)
+            .map(|d| convert(&d))
+            .map_err(refused)
+    }
+}
+
+impl Quantization {
+    /// By name, kept in RAM: `scalar` (or `int8`), `binary`, or `product` (or `pq`, x16).
+    pub fn named(name: &str) -> Result<Self, crate::Error> {
+        component::quantization_named(name)
+            .map(|q| convert(&q))
+            .map_err(refused)
     }
 }
 
@@ -112,14 +120,7 @@ impl CollectionConfig {
     pub fn new(vectors: Vec<VectorParams>) -> Self {
         CollectionConfig {
             vectors,
-            sparse_vectors: vec![],
-            hnsw: None,
-            quantization: None,
-            on_disk_payload: None,
-            shard_number: None,
-            replication_factor: None,
-            write_consistency_factor: None,
-            sharding_method: None,
+            ..convert(&component::CollectionConfig::of(vec![]))
         }
     }
 

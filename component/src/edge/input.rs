@@ -45,7 +45,7 @@ pub fn collection(body: &Value) -> Result<(u64, Distance), Error> {
         None => Distance::Cosine,
         Some(name) => name
             .as_str()
-            .and_then(Distance::from_qdrant)
+            .and_then(|name| Distance::from_user(name).ok())
             .ok_or_else(|| invalid("`distance` must be one of Cosine, Dot, Euclid, Manhattan"))?,
     };
     Ok((size, distance))

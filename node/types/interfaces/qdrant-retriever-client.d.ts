@@ -1,5 +1,16 @@
 /** @module Interface qdrant:retriever/client@0.1.0 **/
 /**
+ * user spellings, the same in every host
+ * A distance from a user's spelling: Cosine, Dot, Euclid (or Euclidean) or Manhattan,
+ * in any case. Sends nothing; `cfg` is unused.
+ */
+export function distanceNamed(cfg: Config, name: string): Distance;
+/**
+ * A quantization by name, kept in RAM: `scalar` (or `int8`), `binary`, or `product`
+ * (or `pq`, x16 compression), in any case. Sends nothing; `cfg` is unused.
+ */
+export function quantizationNamed(cfg: Config, name: string): Quantization;
+/**
  * service
  * `GET /`: the server's title and version; fails when the server is down.
  */
@@ -119,6 +130,7 @@ export type Config = import('./qdrant-retriever-types.js').Config;
 export type Error = import('./qdrant-retriever-types.js').Error;
 export type ServerInfo = import('./qdrant-retriever-types.js').ServerInfo;
 export type Distance = import('./qdrant-retriever-types.js').Distance;
+export type Quantization = import('./qdrant-retriever-types.js').Quantization;
 export type CollectionConfig = import('./qdrant-retriever-types.js').CollectionConfig;
 export type CollectionUpdate = import('./qdrant-retriever-types.js').CollectionUpdate;
 export type CollectionInfo = import('./qdrant-retriever-types.js').CollectionInfo;

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -36,19 +36,12 @@ from .types import (
     VectorParams,
 )
 
-DISTANCES = {"cosine": "Cosine", "dot": "Dot", "euclid": "Euclid", "manhattan": "Manhattan"}
+#: Resolves a user's spelling with the component's own rule: ``named("distance", "COSINE")``
+#: calls its ``distance-named`` export (and ``quantization-named``), so every host reads
+#: names the same way.
+Named = Callable[[str, str], Any]
 
 # ---- conversions to the component's values -------------------------------------------
-
-
-def _distance(distance: str) -> str:
-    name = str(distance).lower()
-    name = "euclid" if name == "euclidean" else name
-    if name not in DISTANCES:
-        raise errors.InvalidInput(
-            f"unknown distance {distance!r}: use Cosine, Dot, Euclid or Manhattan"
-        )
-    return name
 
 
 def _positive(value: Any, what: str) -> int:
@@ -65,23 +58,13 @@ def _hnsw(hnsw: HnswConfig | Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {f.name: getattr(hnsw, f.name) for f in fields(hnsw)}
 
 
-def _quantization(quantization: Any) -> Variant | None:
-    """``"scalar"``/``"int8"``, ``"binary"``, ``"product"``/``"pq"`` (always in RAM, like
-    the Rust host) or one of the quantization dataclasses."""
+def _quantization(quantization: Any, named: Named) -> Variant | None:
+    """A name (``"scalar"``, ``"binary"``, ``"product"``, ...: the component's rule) or one
+    of the quantization dataclasses."""
     if quantization is None:
         return None
     if isinstance(quantization, str):
-        kind = quantization.lower()
-        if kind in ("scalar", "int8"):
-            quantization = ScalarQuantization(always_ram=True)
-        elif kind == "binary":
-            quantization = BinaryQuantization(always_ram=True)
-        elif kind in ("product", "pq"):
-            quantization = ProductQuantization(always_ram=True)
-        else:
-            raise errors.InvalidInput(
-                f"unknown quantization {quantization!r}: use scalar, binary or product"
-            )
+        return named("quantization", quantization)
     tag = {
         ScalarQuantization: "scalar",
         ProductQuantization: "product",
@@ -92,7 +75,7 @@ def _quantization(quantization: Any) -> Variant | None:
     return Variant(tag, {f.name: getattr(quantization, f.name) for f in fields(quantization)})
 
 
-def _vector_params(name: str, params: Any, distance: str) -> dict[str, Any]:
+def _vector_params(name: str, params: Any, distance: str, named: Named) -> dict[str, Any]:
     if isinstance(params, Mapping):
         params = VectorParams(**params)
     elif not isinstance(params, VectorParams):
@@ -100,10 +83,10 @@ def _vector_params(name: str, params: Any, distance: str) -> dict[str, Any]:
     return {
         "name": name,
         "size": _positive(params.size, f"size of vector {name!r}"),
-        "distance": _distance(params.distance),
+        "distance": named("distance", str(params.distance)),
         "on_disk": params.on_disk,
         "hnsw": _hnsw(params.hnsw),
-        "quantization": _quantization(params.quantization),
+        "quantization": _quantization(params.quantization, named),
     }
 
 
@@ -318,7 +301,7 @@ def _info(info: dict[str, Any]) -> CollectionInfo:
         vectors={
             v["name"]: VectorParams(
                 v["size"],
-                DISTANCES[v["distance"]],
+                v["distance"].capitalize(),  # Qdrant's name: Cosine, Dot, Euclid, Manhattan
                 v["on_disk"],
                 _hnsw_back(v["hnsw"]),
                 _quantization_back(v["quantization"]),

@@ -22,7 +22,6 @@ from wasmtime.component import Variant
 from . import errors
 from ._convert import (
     _cluster_options,
-    _distance,
     _filter,
     _hnsw,
     _info,
@@ -246,6 +245,12 @@ class QdrantClient:
         }
         return clone
 
+    def _named(self, kind: str, name: str) -> Any:
+        """A user's spelling of a ``kind`` (distance, quantization), read by the component."""
+        if not isinstance(name, str):
+            raise errors.InvalidInput(f"a {kind} name is a string, not {name!r}")
+        return self._call(f"{kind}-named", name)
+
     def _call(self, name: str, *args: Any, deadline: float | None = None) -> Any:
         return self._instance.call(name, self._config, *args, deadline=deadline)
 
@@ -307,11 +312,12 @@ class QdrantClient:
         dense: list[dict[str, Any]] = []
         if vector_size is not None:
             size = _positive(vector_size, "vector_size")
-            dense.append(_vector_params("", VectorParams(size, distance, on_disk), distance))
+            params = VectorParams(size, distance, on_disk)
+            dense.append(_vector_params("", params, distance, self._named))
         elif vectors is not None:
-            dense = [_vector_params(str(n), p, distance) for n, p in vectors.items()]
+            dense = [_vector_params(str(n), p, distance, self._named) for n, p in vectors.items()]
         else:
-            _distance(distance)
+            self._named("distance", distance)
         if isinstance(sparse_vectors, Mapping):
             sparse = [_sparse_params(str(n), p) for n, p in sparse_vectors.items()]
         else:
@@ -320,7 +326,7 @@ class QdrantClient:
             raise errors.InvalidInput("a collection needs vector_size, vectors= or sparse_vectors=")
         options = {
             "hnsw": _hnsw(hnsw),
-            "quantization": _quantization(quantization),
+            "quantization": _quantization(quantization, self._named),
             "on_disk_payload": on_disk_payload,
             "shard_number": shard_number,
             "replication_factor": replication_factor,
@@ -347,7 +353,7 @@ class QdrantClient:
         if quantization is False or quantization == "disabled":
             change = Variant("disable")
         elif quantization is not None:
-            change = Variant("enable", _quantization(quantization))
+            change = Variant("enable", _quantization(quantization, self._named))
         self._call("update-collection", name, {"hnsw": _hnsw(hnsw), "quantization": change})
 
     def enable_quantization(self, name: str, kind: Quantization | str = "scalar") -> None:
