@@ -108,7 +108,7 @@ impl<T: Transport> Qdrant<T> {
     }
 
     fn finish_update(&self, in_flight: &InFlight) -> Result<(), Error> {
-        update_result(&self.result_of(in_flight, Retry::Idempotent)?)?;
+        update_result(&self.result_of(in_flight, Retry::Bulk)?)?;
         Ok(())
     }
 
@@ -866,7 +866,7 @@ fn parse_payload(text: &str, what: &str) -> Result<Map<String, Value>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Config, DenseColumn, SparseColumn};
+    use crate::model::{Config, DEFAULT_UPSERT_RETRY, DenseColumn, RetryPolicy, SparseColumn};
     use crate::testing::{Holding, OK_UPDATE, Recorder, body_json, client, ok};
 
     fn dense(name: &str, dimension: u32, values: &[f32]) -> DenseColumn {
@@ -884,6 +884,61 @@ mod tests {
             sparse: vec![],
             payloads: vec![],
         }
+    }
+
+    /// Each upsert request has the bulk budget: seven 503s in a row are outlasted by default,
+    /// and `upsert-retry` bounds it as configured; reads keep the ordinary policy.
+    #[test]
+    fn upserts_retry_under_their_own_budget() {
+        let points = batch(&["1"], vec![dense("", 2, &[0.5, 0.5])]);
+        let mut rec = Recorder::default();
+        for _ in 0..7 {
+            rec = rec.reply(503, "busy");
+        }
+        let rec = rec.reply(200, OK_UPDATE);
+        assert_eq!(
+            client(&rec, None)
+                .upsert_points("c", &points, true)
+                .unwrap(),
+            1
+        );
+        assert_eq!(rec.sent.borrow().len(), 8);
+        assert_eq!(rec.slept.borrow().len(), 7);
+
+        let mut rec = Recorder::default();
+        for _ in 0..5 {
+            rec = rec.reply(503, "busy");
+        }
+        let config = Config {
+            url: "http://qdrant:6333".into(),
+            upsert_retry: Some(RetryPolicy {
+                max_attempts: 2,
+                ..DEFAULT_UPSERT_RETRY
+            }),
+            ..Config::default()
+        };
+        let q = Qdrant::new(config, &rec).unwrap();
+        let got = q.upsert_points("c", &points, true);
+        assert!(
+            matches!(got, Err(Error::Server { status: 503, .. })),
+            "{got:?}"
+        );
+        assert_eq!(rec.sent.borrow().len(), 2);
+        // A read on the same client: the ordinary three attempts.
+        assert!(q.count("c", None, true).is_err());
+        assert_eq!(rec.sent.borrow().len(), 5);
+
+        let zero = Config {
+            upsert_retry: Some(RetryPolicy {
+                max_attempts: 0,
+                ..DEFAULT_UPSERT_RETRY
+            }),
+            url: "http://qdrant:6333".into(),
+            ..Config::default()
+        };
+        assert!(
+            matches!(Qdrant::new(zero, &rec), Err(Error::InvalidInput(m)) if m.contains("upsert-retry"))
+        );
     }
 
     #[test]

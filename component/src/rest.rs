@@ -9,8 +9,8 @@ use serde_json::Value;
 use crate::error::{from_status, redact};
 use crate::json_reader::JsonReader;
 use crate::model::{
-    Config, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, RetryPolicy, ServerInfo,
-    UpdateResult,
+    Config, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DEFAULT_UPSERT_RETRY,
+    RetryPolicy, ServerInfo, UpdateResult,
 };
 use crate::transport::{HttpRequest, HttpResponse, InFlight, Method, Transport};
 use crate::{Error, cluster};
@@ -21,6 +21,8 @@ use crate::{Error, cluster};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Retry {
     Idempotent,
+    /// Idempotent, under the bulk budget (`config.upsert-retry`).
+    Bulk,
     Never,
 }
 
@@ -38,12 +40,15 @@ impl<T: Transport> Qdrant<T> {
         let base_url = base_url(&config.url).map_err(|problem| {
             Error::InvalidInput(format!("url `{}` {problem}", config.url.trim()))
         })?;
-        if let Some(retry) = &config.retry
-            && retry.max_attempts == 0
-        {
-            return Err(Error::InvalidInput(
-                "retry.max-attempts must be at least 1 (1 disables retries)".into(),
-            ));
+        for (name, policy) in [
+            ("retry", &config.retry),
+            ("upsert-retry", &config.upsert_retry),
+        ] {
+            if policy.is_some_and(|p| p.max_attempts == 0) {
+                return Err(Error::InvalidInput(format!(
+                    "{name}.max-attempts must be at least 1 (1 disables retries)"
+                )));
+            }
         }
         if config.upsert_batch_size == Some(0) {
             return Err(Error::InvalidInput(
@@ -181,7 +186,10 @@ impl<T: Transport> Qdrant<T> {
         in_flight: &InFlight,
         retry: Retry,
     ) -> Result<HttpResponse, Error> {
-        let policy = self.config.retry.unwrap_or(DEFAULT_RETRY);
+        let policy = match retry {
+            Retry::Bulk => self.config.upsert_retry.unwrap_or(DEFAULT_UPSERT_RETRY),
+            _ => self.config.retry.unwrap_or(DEFAULT_RETRY),
+        };
         let started = self.transport.now();
         let mut backoff = Duration::from_millis(policy.initial_backoff_ms.into());
         let mut attempt = 1;

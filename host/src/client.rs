@@ -188,6 +188,12 @@ impl QdrantClient {
         self.configure(|c| c.retry = Some(retry))
     }
 
+    /// Retries of each upsert request (default: 8 attempts, 100 ms doubling to 5 s, 60 s per
+    /// request): a bulk write outlasts faults that would fail an ordinary call.
+    pub fn with_upsert_retry(self, retry: types::RetryPolicy) -> Self {
+        self.configure(|c| c.upsert_retry = Some(retry))
+    }
+
     /// Points per upsert request (default 256; requests also stay under 32 MB).
     pub fn with_upsert_batch_size(self, points: u32) -> Self {
         self.configure(|c| c.upsert_batch_size = Some(points))

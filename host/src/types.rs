@@ -21,6 +21,11 @@ pub(crate) fn refused(error: qdrant_component::Error) -> crate::Error {
     crate::Error::InvalidInput(error.detail())
 }
 
+/// The component's retries of each upsert request (see `with_upsert_retry`).
+pub fn upsert_retry_default() -> RetryPolicy {
+    convert(&component::DEFAULT_UPSERT_RETRY)
+}
+
 impl Default for RetryPolicy {
     /// The component's defaults: 3 attempts, 50 ms doubling to at most 2 s, 10 s budget.
     fn default() -> Self {

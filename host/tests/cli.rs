@@ -711,3 +711,89 @@ fn help_shows_examples_and_exit_codes() {
     assert!(help.contains("--batch-size"), "{help}");
     assert!(help.contains("Exit codes:"), "{help}");
 }
+
+/// Answers each request (one per connection) with the next `(status, body)` of `script`.
+fn scripted_server(script: Vec<(u16, &'static str)>) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for ((status, body), stream) in script.into_iter().zip(listener.incoming()) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+            }
+            let mut request_body = vec![0; length];
+            reader.read_exact(&mut request_body).unwrap();
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_ingest_says_how_to_resume_and_skip_resumes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("points.jsonl");
+    let mut lines: Vec<String> = (0..10).map(|i| point_line(i, 4)).collect();
+    lines.insert(3, String::new()); // blank lines are not points
+    write_jsonl(&file, lines);
+    let path = file.to_str().unwrap();
+
+    // The server takes the first batch of 4 and refuses the second (not retried).
+    let exists = r#"{"result":{"exists":true},"status":"ok","time":0.0}"#;
+    let written = r#"{"result":{"operation_id":1,"status":"completed"},"status":"ok","time":0.0}"#;
+    let refused = r#"{"status":{"error":"Wrong input: disk full"},"time":0.0}"#;
+    let url = scripted_server(vec![(200, exists), (200, written), (400, refused)]);
+    let out = run(&url, &["ingest", path, "-c", "items", "--batch-size", "4"]);
+    expect_code(&out, 1);
+    assert!(
+        stderr(&out).contains("4 points were written; resume with --skip 4"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Against a real engine: resuming writes the rest, and the first run's points plus the
+    // resumed ones are every point once.
+    let server = EmbeddedServer::start(Options::default()).await.unwrap();
+    let url = server.url();
+    write_jsonl(
+        &dir.path().join("first.jsonl"),
+        (0..4).map(|i| point_line(i, 4)),
+    );
+    let first = dir.path().join("first.jsonl");
+    ok(run(
+        &url,
+        &["ingest", first.to_str().unwrap(), "-c", "items", "--create"],
+    ));
+    let out = ok(run(
+        &url,
+        &[
+            "ingest",
+            path,
+            "-c",
+            "items",
+            "--skip",
+            "4",
+            "--attempts",
+            "3",
+        ],
+    ));
+    assert!(out.contains("wrote 6 points"), "{out}");
+    assert_eq!(points_count(&url, "items"), 10);
+    server.shutdown().await;
+}

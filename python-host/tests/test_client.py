@@ -126,3 +126,16 @@ def test_every_call_has_an_asyncio_twin() -> None:
         twin = getattr(QdrantClient, f"a{name}", None)
         assert twin is not None and inspect.iscoroutinefunction(twin), name
         assert twin.__name__ == f"a{name}" and name in twin.__doc__
+
+
+def test_upserts_have_their_own_retry_budget(qdrant_url: str, collection: str) -> None:
+    """``upsert_retry`` reaches the component, which checks it like ``retry``."""
+    from qdrant_integration import RetryPolicy
+
+    client = QdrantClient(qdrant_url, upsert_retry=RetryPolicy(max_attempts=5, max_elapsed=30))
+    client.create_collection(collection, 2)
+    assert client.upsert(collection, [1, 2], np.eye(2, dtype=np.float32)) == 2
+    with pytest.raises(errors.InvalidInput, match=r"upsert-retry\.max-attempts"):
+        QdrantClient(qdrant_url, upsert_retry=RetryPolicy(max_attempts=0)).count(collection)
+    with pytest.raises(errors.InvalidInput, match="RetryPolicy"):
+        QdrantClient(qdrant_url, upsert_retry=3)  # type: ignore[arg-type]

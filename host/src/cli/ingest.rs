@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use qdrant_integration::Error;
-use qdrant_integration::types::{Distance, PointBatch};
+use qdrant_integration::types::{self, Distance, PointBatch, RetryPolicy};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
@@ -26,7 +26,9 @@ Each line of FILE is one point:
   {\"id\": \"doc-2\", \"vector\": [0.3, 0.2, 0.1]}
 `id` is an unsigned integer, a UUID or any other string; `payload` (a JSON object) is optional.
 Blank lines are skipped. On an invalid line the command stops, names the line, and exits 1:
-the batches before the one holding that line are written, nothing from it on.
+the batches before the one holding that line are written, nothing from it on. Each upsert
+request is retried through transient faults (--attempts); if one still fails, the command
+says how many points were written and how to resume (--skip N).
 
 Examples:
   qdrant-integration ingest points.jsonl --collection documents --create
@@ -52,6 +54,14 @@ pub struct IngestArgs {
     /// with the value of an earlier line.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub parallel: u32,
+    /// Attempts per upsert request before the command gives up (default 8, with backoff
+    /// up to 5 s between attempts and 60 s per request).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub attempts: Option<u32>,
+    /// Pass over the first N points of FILE (non-blank lines) unread: resumes a run that
+    /// stopped after writing N points, as its message says.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub skip: u64,
     /// Distance of a collection made by --create.
     #[arg(long, env = "DISTANCE_METRIC", default_value = "Cosine", value_parser = str::parse::<Distance>)]
     pub distance: Distance,
@@ -98,6 +108,8 @@ struct BatchReader<R> {
     line_number: u64,
     bytes_read: u64,
     buffer: String,
+    /// Points (non-blank lines) still to pass over unread: `--skip`.
+    skip: u64,
 }
 
 impl<R: BufRead> BatchReader<R> {
@@ -109,7 +121,13 @@ impl<R: BufRead> BatchReader<R> {
             line_number: 0,
             bytes_read: 0,
             buffer: String::new(),
+            skip: 0,
         }
+    }
+
+    fn skipping(mut self, points: u64) -> Self {
+        self.skip = points;
+        self
     }
 
     fn bad(&self, message: impl Into<String>) -> BadLine {
@@ -143,6 +161,10 @@ impl<R: BufRead> BatchReader<R> {
             self.bytes_read += read as u64;
             let text = self.buffer.trim();
             if text.is_empty() {
+                continue;
+            }
+            if self.skip > 0 {
+                self.skip -= 1;
                 continue;
             }
             let line: Line = serde_json::from_str(text).map_err(|e| {
@@ -185,10 +207,15 @@ impl<R: BufRead> BatchReader<R> {
 type Message = Result<Batch, BadLine>;
 
 /// Reads on a thread of its own so parsing overlaps the upserts; two batches are buffered.
-fn spawn_reader(input: Box<dyn Read + Send>, batch_size: usize) -> mpsc::Receiver<Message> {
+fn spawn_reader(
+    input: Box<dyn Read + Send>,
+    batch_size: usize,
+    skip: u64,
+) -> mpsc::Receiver<Message> {
     let (tx, rx) = mpsc::channel::<Message>(2);
     std::thread::spawn(move || {
-        let mut reader = BatchReader::new(BufReader::with_capacity(1 << 20, input), batch_size);
+        let mut reader =
+            BatchReader::new(BufReader::with_capacity(1 << 20, input), batch_size).skipping(skip);
         loop {
             let next = reader.next_batch();
             let stop = !matches!(next, Ok(Some(_)));
@@ -241,10 +268,16 @@ pub async fn run(connection: &Connection, args: IngestArgs) -> CliResult {
     };
 
     let server = connection.connect().await?;
-    let client = server
+    let mut client = server
         .client
         .clone()
         .with_upsert_batch_size(args.batch_size);
+    if let Some(attempts) = args.attempts {
+        client = client.with_upsert_retry(RetryPolicy {
+            max_attempts: attempts,
+            ..types::upsert_retry_default()
+        });
+    }
     let mut exists = client
         .collection_exists(collection)
         .await
@@ -258,7 +291,7 @@ pub async fn run(connection: &Connection, args: IngestArgs) -> CliResult {
 
     let started = Instant::now();
     let bar = progress_bar(total_bytes);
-    let mut batches = spawn_reader(input, args.batch_size as usize);
+    let mut batches = spawn_reader(input, args.batch_size as usize, args.skip);
     let parallel = args.parallel as usize;
     // Each upsert reports (points, input bytes consumed up to the end of its batch).
     let mut in_flight: JoinSet<Result<(u64, u64), Error>> = JoinSet::new();
@@ -338,9 +371,16 @@ pub async fn run(connection: &Connection, args: IngestArgs) -> CliResult {
     bar.finish_and_clear();
     if let Some(e) = upsert_error {
         let mut failure = server.explain(e, Some(collection));
-        failure.message.push_str(&format!(
-            "\n{written} points were written; fix the cause and run again (upserts are idempotent)"
-        ));
+        let done = args.skip + written;
+        // In order (one upsert at a time), what was written is exactly the first points.
+        let resume = if parallel == 1 {
+            format!("; resume with --skip {done}, or run again (upserts are idempotent)")
+        } else {
+            "; fix the cause and run again (upserts are idempotent)".to_owned()
+        };
+        failure
+            .message
+            .push_str(&format!("\n{written} points were written{resume}"));
         return Err(failure);
     }
     if let Some(bad) = bad_line {

@@ -132,6 +132,12 @@ export interface Config {
    */
   retry?: RetryPolicy,
   /**
+   * Retries of each request of an upsert: bulk writes run long, so they get a budget
+   * that outlasts transient faults. Default: 8 attempts, 100 ms doubling to at most
+   * 5 s, 60 s per request.
+   */
+  upsertRetry?: RetryPolicy,
+  /**
    * Points per upsert request (requests are also split to stay under 32 MB).
    * Default 256.
    */

@@ -25,6 +25,7 @@ from .types import (
     ProductQuantization,
     Quantization,
     QueryRequest,
+    RetryPolicy,
     ScalarQuantization,
     ScoredPoint,
     ShardKeySelector,
@@ -367,6 +368,19 @@ def _shard_selector(selector: ShardKeySelector | None) -> Variant | None:
     if isinstance(selector, Sequence) and not isinstance(selector, str):
         return Variant("keys", [_shard_key(k) for k in selector])
     return Variant("keys", [_shard_key(selector)])
+
+
+def _retry(policy: RetryPolicy | None) -> dict[str, Any] | None:
+    if policy is None:
+        return None
+    if not isinstance(policy, RetryPolicy):
+        raise errors.InvalidInput(f"not a RetryPolicy: {policy!r}")
+    return {
+        "max_attempts": int(policy.max_attempts),
+        "initial_backoff_ms": _millis(policy.initial_backoff),
+        "max_backoff_ms": _millis(policy.max_backoff),
+        "max_elapsed_ms": _millis(policy.max_elapsed),
+    }
 
 
 def _millis(seconds: float | None) -> int | None:

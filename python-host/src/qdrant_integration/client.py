@@ -31,6 +31,7 @@ from ._convert import (
     _positive,
     _quantization,
     _query_request,
+    _retry,
     _scored,
     _selector,
     _shard_key,
@@ -95,7 +96,9 @@ class QdrantClient:
     30), ``connect_timeout`` the connect timeout (default 5), ``server_timeout`` Qdrant's
     own ``timeout`` for queries, counts, scrolls and collection changes (whole seconds),
     ``retry`` the retries of idempotent calls (a :class:`RetryPolicy`, or the number of
-    attempts), ``upsert_batch_size`` the points per upsert request (default 256).
+    attempts), ``upsert_retry`` the retries of each upsert request (a :class:`RetryPolicy`;
+    default 8 attempts, 0.1 s doubling to 5 s, 60 s per request, so that bulk writes outlast
+    transient faults), ``upsert_batch_size`` the points per upsert request (default 256).
 
     For a Qdrant cluster: ``consistency`` is how many replicas answer each read (a number,
     ``"majority"``, ``"quorum"`` or ``"all"``), ``ordering`` how writes are ordered
@@ -133,6 +136,7 @@ class QdrantClient:
         connect_timeout: float | None = None,
         server_timeout: float | None = None,
         retry: RetryPolicy | int | None = None,
+        upsert_retry: RetryPolicy | None = None,
         upsert_batch_size: int | None = None,
         consistency: int | str | None = None,
         ordering: str | None = None,
@@ -159,6 +163,7 @@ class QdrantClient:
             "connect_timeout": connect_timeout,
             "server_timeout": server_timeout,
             "retry": retry,
+            "upsert_retry": upsert_retry,
             "upsert_batch_size": upsert_batch_size,
             "consistency": consistency,
             "ordering": ordering,
@@ -176,14 +181,8 @@ class QdrantClient:
             "timeout_ms": _millis(timeout),
             "connect_timeout_ms": _millis(connect_timeout),
             "server_timeout_s": None if server_timeout is None else max(1, int(server_timeout)),
-            "retry": None
-            if retry is None
-            else {
-                "max_attempts": int(retry.max_attempts),
-                "initial_backoff_ms": _millis(retry.initial_backoff),
-                "max_backoff_ms": _millis(retry.max_backoff),
-                "max_elapsed_ms": _millis(retry.max_elapsed),
-            },
+            "retry": _retry(retry),
+            "upsert_retry": _retry(upsert_retry),
             "upsert_batch_size": upsert_batch_size,
         }
         self._config.update(_cluster_options(consistency, ordering, shard_key_selector))
