@@ -24,7 +24,9 @@ impl<T: Transport> Qdrant<T> {
     pub fn delete_shard_key(&self, collection: &str, key: &ShardKey) -> Result<(), Error> {
         let path = self.timed_path(collection_path(collection, "/shards/delete")?);
         let body = json!({"shard_key": shard_key_json(key)?});
-        self.result(Method::Post, &path, Some(body), Retry::Idempotent)
+        // Qdrant refuses to delete a key that is gone: a resent delete whose first answer
+        // was lost would report a failure for a delete that worked. Never resent.
+        self.result(Method::Post, &path, Some(body), Retry::Never)
             .map(drop)
     }
 

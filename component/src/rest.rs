@@ -10,7 +10,7 @@ use crate::error::{from_status, redact};
 use crate::json_reader::JsonReader;
 use crate::model::{
     Config, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DEFAULT_UPSERT_RETRY,
-    RetryPolicy, ServerInfo, UpdateResult,
+    ReadConsistency, RetryPolicy, ServerInfo, UpdateResult,
 };
 use crate::transport::{HttpRequest, HttpResponse, InFlight, Method, Transport};
 use crate::{Error, cluster};
@@ -49,6 +49,11 @@ impl<T: Transport> Qdrant<T> {
                     "{name}.max-attempts must be at least 1 (1 disables retries)"
                 )));
             }
+        }
+        if config.read_consistency == Some(ReadConsistency::Factor(0)) {
+            return Err(Error::InvalidInput(
+                "read-consistency factor must be at least 1".into(),
+            ));
         }
         if config.upsert_batch_size == Some(0) {
             return Err(Error::InvalidInput(

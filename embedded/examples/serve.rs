@@ -20,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
             .ok()
             .filter(|k| !k.is_empty()),
         storage_snapshot: value("--storage-snapshot").map(Into::into),
+        force_snapshot: args.iter().any(|a| a == "--force-snapshot"),
     };
     let server = qdrant_embedded::EmbeddedServer::start(options).await?;
     println!("listening on {}", server.url());

@@ -415,6 +415,27 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found(name))
     }
 
+    /// As [`Engine::get`], for a second collection while a request already holds one: it
+    /// does not wait while a collection is being reopened or replaced (which waits for every
+    /// handle of that collection to go), but answers 503 so the client retries.
+    pub fn get_without_waiting(&self, name: &str) -> Result<Arc<Collection>, EngineError> {
+        let resolved = self.resolve(name);
+        let collections = match self.collections.try_read() {
+            Ok(collections) => collections,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(EngineError::new(
+                    503,
+                    "Service unavailable: a collection is being changed; retry",
+                ));
+            }
+        };
+        collections
+            .get(&resolved)
+            .cloned()
+            .ok_or_else(|| EngineError::not_found(name))
+    }
+
     pub fn exists(&self, name: &str) -> bool {
         self.get(name).is_ok()
     }

@@ -42,8 +42,10 @@ pub struct Options {
     /// When set, every request but the health endpoints needs this `api-key`.
     pub api_key: Option<String>,
     /// A full-storage snapshot (`POST /snapshots`) whose collections and aliases are
-    /// restored before the server starts, replacing any of the same name.
+    /// restored before the server starts. A name the data already has is refused unless
+    /// `force_snapshot`, which replaces it.
     pub storage_snapshot: Option<PathBuf>,
+    pub force_snapshot: bool,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             data_dir: None,
             api_key: None,
             storage_snapshot: None,
+            force_snapshot: false,
         }
     }
 }
@@ -69,7 +72,7 @@ impl EmbeddedServer {
     pub async fn start(options: Options) -> anyhow::Result<Self> {
         let engine = Arc::new(Engine::open(options.data_dir.clone())?);
         if let Some(archive) = &options.storage_snapshot {
-            snapshot::restore_full(&engine, archive).map_err(|e| {
+            snapshot::restore_full(&engine, archive, options.force_snapshot).map_err(|e| {
                 anyhow::anyhow!("cannot restore {}: {}", archive.display(), e.message)
             })?;
         }

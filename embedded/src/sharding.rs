@@ -7,6 +7,14 @@ use serde::Deserialize;
 
 use crate::engine::{Collection, EngineError};
 
+/// `sharding_method` of a new collection (anything else is refused as Qdrant's parser does).
+#[derive(Deserialize, serde::Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ShardingMethod {
+    Auto,
+    Custom,
+}
+
 /// A shard key: a string or an unsigned integer.
 #[derive(Deserialize, Clone, Debug)]
 #[serde(untagged)]

@@ -74,12 +74,14 @@ fn write_snapshot(
 }
 
 /// A snapshot of the whole storage: each collection's snapshot (`{name}.snapshot`, as
-/// [`create`] makes it) and `aliases.json`, in one tar. Qdrant restores these at startup
-/// only; `serve-embedded --storage-snapshot` does the same.
+/// [`create`] makes it) and `aliases.json`, in one tar. As Qdrant's, it is restored when the
+/// server starts (`serve-embedded --storage-snapshot`, see [`restore_full`]).
 pub fn create_full(engine: &Engine) -> Result<Value, EngineError> {
     let name = snapshot_name("full-snapshot");
     let scratch = engine.scratch_dir()?;
     let result = write_snapshot(&engine.full_snapshots_dir(), &name, |tmp| {
+        let aliases = engine.aliases();
+        let mut written = Vec::new();
         for collection_name in engine.names() {
             // A collection deleted meanwhile is simply not in the snapshot.
             let Ok(collection) = engine.get(&collection_name) else {
@@ -89,10 +91,12 @@ pub fn create_full(engine: &Engine) -> Result<Value, EngineError> {
                 &collection,
                 &scratch.join(format!("{collection_name}{SUFFIX}")),
             )?;
+            written.push(collection_name);
         }
-        let aliases: serde_json::Map<String, Value> = engine
-            .aliases()
+        // Only aliases of collections the snapshot holds, so that it restores whole.
+        let aliases: serde_json::Map<String, Value> = aliases
             .into_iter()
+            .filter(|(_, collection)| written.contains(collection))
             .map(|(alias, collection)| (alias, Value::String(collection)))
             .collect();
         std::fs::write(
@@ -108,25 +112,18 @@ pub fn create_full(engine: &Engine) -> Result<Value, EngineError> {
 
 const ALIASES_FILE: &str = "aliases.json";
 
-/// Restores every collection (created or replaced) and alias of a full-storage snapshot.
-pub fn restore_full(engine: &Engine, archive: &Path) -> Result<Vec<String>, EngineError> {
+/// Restores the collections and aliases of a full-storage snapshot. Everything is read and
+/// checked before anything changes. As Qdrant's `--storage-snapshot`, a name the engine
+/// already has (collection or alias) is refused unless `force`, which replaces it.
+pub fn restore_full(
+    engine: &Engine,
+    archive: &Path,
+    force: bool,
+) -> Result<Vec<String>, EngineError> {
     let scratch = engine.scratch_dir()?;
     let result = (|| {
         let contents = scratch.join("storage");
         unpack(archive, &contents)?;
-        let mut restored = Vec::new();
-        for entry in std::fs::read_dir(&contents).map_err(io_error)?.flatten() {
-            let file = entry.file_name().to_string_lossy().into_owned();
-            let Some(name) = file.strip_suffix(SUFFIX) else {
-                continue;
-            };
-            crate::engine::check_name(name)?;
-            let shard = scratch.join("collection");
-            unpack(&entry.path(), &shard)?;
-            engine.replace_with(name, &shard)?;
-            let _ = std::fs::remove_dir_all(&shard);
-            restored.push(name.to_owned());
-        }
         let aliases = std::fs::read_to_string(contents.join(ALIASES_FILE)).map_err(|e| {
             EngineError::bad_input(format!(
                 "Not a full-storage snapshot (no {ALIASES_FILE}): {e}"
@@ -134,19 +131,62 @@ pub fn restore_full(engine: &Engine, archive: &Path) -> Result<Vec<String>, Engi
         })?;
         let aliases: std::collections::BTreeMap<String, String> = serde_json::from_str(&aliases)
             .map_err(|e| EngineError::bad_input(format!("Bad {ALIASES_FILE}: {e}")))?;
-        // Each alias replaces one of the same name.
-        for (alias_name, collection_name) in aliases {
-            let stale = AliasAction::Delete {
-                alias_name: alias_name.clone(),
+        // Each collection unpacked and checked first.
+        let mut collections = Vec::new();
+        for entry in std::fs::read_dir(&contents).map_err(io_error)?.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let Some(name) = file.strip_suffix(SUFFIX) else {
+                continue;
             };
-            let _ = engine.update_aliases(vec![stale]);
+            crate::engine::check_name(name)?;
+            let shard = scratch.join(format!("collection-{}", collections.len()));
+            unpack(&entry.path(), &shard)?;
+            collections.push((name.to_owned(), shard));
+        }
+        collections.sort();
+        let names: Vec<&str> = collections.iter().map(|(n, _)| n.as_str()).collect();
+        for (alias, target) in &aliases {
+            if !names.contains(&target.as_str()) {
+                return Err(EngineError::bad_input(format!(
+                    "Alias `{alias}` points to `{target}`, which the snapshot does not hold"
+                )));
+            }
+        }
+        let live_aliases: Vec<String> = engine.aliases().into_iter().map(|(a, _)| a).collect();
+        let taken = |name: &str| {
+            engine.names().iter().any(|n| n == name) || live_aliases.iter().any(|a| a == name)
+        };
+        if !force
+            && let Some(name) = names
+                .iter()
+                .copied()
+                .chain(aliases.keys().map(String::as_str))
+                .find(|n| taken(n))
+        {
+            return Err(EngineError::new(
+                400,
+                format!(
+                    "Bad request: Collection `{name}` already exists. Use --force-snapshot to overwrite it"
+                ),
+            ));
+        }
+        // Aliases that would shadow or keep a restored name go first.
+        for alias_name in live_aliases
+            .into_iter()
+            .filter(|a| names.contains(&a.as_str()) || aliases.contains_key(a))
+        {
+            engine.update_aliases(vec![AliasAction::Delete { alias_name }])?;
+        }
+        for (name, shard) in &collections {
+            engine.replace_with(name, shard)?;
+        }
+        for (alias_name, collection_name) in aliases {
             engine.update_aliases(vec![AliasAction::Create {
                 collection_name,
                 alias_name,
             }])?;
         }
-        restored.sort();
-        Ok(restored)
+        Ok(collections.into_iter().map(|(name, _)| name).collect())
     })();
     let _ = std::fs::remove_dir_all(&scratch);
     result

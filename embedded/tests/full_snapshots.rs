@@ -100,3 +100,62 @@ fn a_file_that_is_not_a_full_snapshot_stops_the_start_with_a_reason() {
     let message = refused.err().expect("refused").to_string();
     assert!(message.contains("junk.snapshot"), "{message}");
 }
+
+#[test]
+fn names_the_data_already_has_are_refused_unless_forced() {
+    let source = Server::start();
+    create_dense(&source, "kept", "Cosine");
+    seed(&source, "kept", 5);
+    let actions = json!({"actions": [{"create_alias": {"collection_name": "kept", "alias_name": "current"}}]});
+    source.ok("POST", "/collections/aliases", Some(actions));
+    let name = source.ok("POST", "/snapshots", None)["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, bytes) = source.bytes(&format!("/snapshots/{name}"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(&name);
+    std::fs::write(&file, &bytes).unwrap();
+
+    // An engine whose data has `kept` with other points.
+    let data = tempfile::tempdir().unwrap();
+    let target = Server::start_with(Some(data.path().to_owned()), None);
+    create_dense(&target, "kept", "Cosine");
+    seed(&target, "kept", 2);
+    target.stop();
+    let options = |force| Options {
+        data_dir: Some(data.path().to_owned()),
+        storage_snapshot: Some(file.clone()),
+        force_snapshot: force,
+        ..Options::default()
+    };
+    let refused = Server::start_options(options(false))
+        .err()
+        .expect("refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("Collection `kept` already exists. Use --force-snapshot"),
+        "{refused}"
+    );
+    // Nothing changed: the data still has its own two points.
+    let target = Server::start_with(Some(data.path().to_owned()), None);
+    assert_eq!(everything(&target, "kept").as_array().unwrap().len(), 2);
+    target.stop();
+    let forced = Server::start_options(options(true)).unwrap();
+    assert_eq!(everything(&forced, "kept"), everything(&source, "kept"));
+    assert_eq!(everything(&forced, "current"), everything(&source, "kept"));
+}
+
+#[test]
+fn a_sharding_method_is_auto_or_custom() {
+    let server = Server::start();
+    let body = json!({"vectors": {"size": 4, "distance": "Cosine"}, "sharding_method": "Custom"});
+    let message = server.err("PUT", "/collections/c", Some(body), 400);
+    assert!(message.contains("unknown variant `Custom`"), "{message}");
+    assert!(
+        !server.ok("GET", "/collections/c/exists", None)["exists"]
+            .as_bool()
+            .unwrap()
+    );
+}

@@ -99,9 +99,12 @@ enum Command {
         )]
         require_api_key: Option<String>,
         /// Restore the collections and aliases of this full-storage snapshot (made by
-        /// `POST /snapshots`) before serving, replacing any of the same name.
+        /// `POST /snapshots`) before serving. Names the data already has are refused.
         #[arg(long = "storage-snapshot")]
         storage_snapshot: Option<PathBuf>,
+        /// With --storage-snapshot: replace collections and aliases of the same name.
+        #[arg(long = "force-snapshot", requires = "storage_snapshot")]
+        force_snapshot: bool,
     },
     /// The demo: create a collection, upsert, search with a filter (the default).
     Demo,
@@ -158,11 +161,12 @@ async fn main() -> ExitCode {
             data,
             require_api_key,
             storage_snapshot,
+            force_snapshot,
         } => serve(
             SocketAddr::new(host, port),
             data,
             require_api_key,
-            storage_snapshot,
+            storage_snapshot.map(|path| (path, force_snapshot)),
         )
         .await
         .map_err(Failure::from),
@@ -211,13 +215,18 @@ async fn serve(
     bind: SocketAddr,
     data: Option<PathBuf>,
     api_key: Option<String>,
-    storage_snapshot: Option<PathBuf>,
+    storage_snapshot: Option<(PathBuf, bool)>,
 ) -> anyhow::Result<ExitCode> {
+    let (storage_snapshot, force_snapshot) = match storage_snapshot {
+        Some((path, force)) => (Some(path), force),
+        None => (None, false),
+    };
     let server = EmbeddedServer::start(Options {
         bind,
         data_dir: data,
         api_key,
         storage_snapshot,
+        force_snapshot,
     })
     .await?;
     // Scripts (and the Python host) read this line to learn the port.

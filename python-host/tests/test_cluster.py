@@ -44,8 +44,13 @@ def test_reads_and_writes_with_consistency_and_ordering(
     assert careful.count(collection) == N
     assert careful.set_payload(collection, {"seen": True}, ids=[4], wait=True).completed
     assert careful.get_points(collection, [4])[0].payload == {"n": 4, "seen": True}
-    # The original client is unchanged, and the options survive a copy and a pickle.
+    # The original client is unchanged, a further with_options keeps what it does not name,
+    # and the options survive a copy and a pickle.
     assert client._config["read_consistency"] is None
+    narrower = careful.with_options(shard_key_selector="eu")
+    assert narrower._config["write_ordering"] == "strong"
+    assert narrower._config["read_consistency"] == careful._config["read_consistency"]
+    assert careful.with_options(ordering=None)._config["write_ordering"] is None
     for clone in (copy.deepcopy(careful), pickle.loads(pickle.dumps(careful))):
         assert clone.count(collection) == N
         assert clone._config["write_ordering"] == "strong"

@@ -8,7 +8,7 @@ pub struct CreateCollection {
     pub vectors: Option<Value>,
     pub sparse_vectors: Option<BTreeMap<String, Value>>,
     pub shard_number: Option<u32>,
-    pub sharding_method: Option<Value>,
+    pub sharding_method: Option<crate::sharding::ShardingMethod>,
     pub replication_factor: Option<u32>,
     pub write_consistency_factor: Option<u32>,
     pub on_disk_payload: Option<bool>,
@@ -264,7 +264,7 @@ pub fn collection_config(request: CreateCollection) -> Result<(EdgeConfig, Meta)
             "write_consistency_factor",
             request.write_consistency_factor,
         )?,
-        sharding_method: request.sharding_method,
+        sharding_method: request.sharding_method.map(|m| json!(m)),
         strict_mode_config: request.strict_mode_config,
         metadata: request.metadata,
         ..Meta::default()

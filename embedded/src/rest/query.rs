@@ -95,7 +95,8 @@ impl Lookups {
         for name in names {
             if let std::collections::hash_map::Entry::Vacant(slot) = lookups.collections.entry(name)
             {
-                let collection = engine.get(slot.key())?;
+                // Taken while the request holds the queried collection: see the method.
+                let collection = engine.get_without_waiting(slot.key())?;
                 slot.insert(collection);
             }
         }

@@ -82,6 +82,10 @@ def _in_thread(
     return twin
 
 
+#: ``with_options``' default: keep this client's value.
+_KEEP = object()
+
+
 # ---- the client ----------------------------------------------------------------------
 
 #: ``QdrantClient(":memory:")``: a throwaway local engine, as in qdrant-client.
@@ -224,23 +228,30 @@ class QdrantClient:
     def with_options(
         self,
         *,
-        consistency: int | str | None = None,
-        ordering: str | None = None,
-        shard_key_selector: ShardKeySelector | None = None,
+        consistency: int | str | object | None = _KEEP,
+        ordering: str | object | None = _KEEP,
+        shard_key_selector: ShardKeySelector | object | None = _KEEP,
     ) -> QdrantClient:
-        """A client that shares this one's sandbox and server (and local engine) and sends
-        these cluster parameters instead; ``None`` leaves one unset. For example
-        ``tenant = client.with_options(shard_key_selector="tenant-7")``."""
-        clone = copy.copy(self)
-        clone._options = {
-            **self._options,
-            "consistency": consistency,
-            "ordering": ordering,
-            "shard_key_selector": shard_key_selector,
+        """A client that shares this one's sandbox and server (and local engine) with other
+        cluster parameters: each one given replaces this client's (``None`` unsets it), the
+        others are kept. For example ``tenant = client.with_options(shard_key_selector="t7")``."""
+        changed = {
+            name: value
+            for name, value in (
+                ("consistency", consistency),
+                ("ordering", ordering),
+                ("shard_key_selector", shard_key_selector),
+            )
+            if value is not _KEEP
         }
+        options = {**self._options, **changed}
+        clone = copy.copy(self)
+        clone._options = options
         clone._config = {
             **self._config,
-            **_cluster_options(consistency, ordering, shard_key_selector),
+            **_cluster_options(
+                options["consistency"], options["ordering"], options["shard_key_selector"]
+            ),
         }
         return clone
 
