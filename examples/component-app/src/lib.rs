@@ -25,6 +25,10 @@ pub fn config(url: String) -> Config {
         connect_timeout_ms: None,
         server_timeout_s: None,
         retry: None,
+        upsert_retry: None,
         upsert_batch_size: None,
+        read_consistency: None,
+        write_ordering: None,
+        shard_key: None,
     }
 }
