@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export QDRANT_INTEGRATION_BIN="$PWD/target/release/qdrant-integration"
 cargo test --release --locked --workspace
+# The fault proxy the Python reliability tests put between client and engine.
+cargo build --release --locked -p fault-proxy
 # The component's logic once more in the debug profile, whose overflow checks catch
 # arithmetic that would wrap silently in release (about a minute).
 cargo test --locked -p qdrant-component

@@ -1,0 +1,633 @@
+//! A loopback HTTP/1.1 proxy that injects faults at a seeded rate, for the reliability tests.
+//!
+//! It sits between a client and the engine. Each request draws, from the seed and its
+//! sequence number, whether it is faulted and how: answered 503, answered 429 with
+//! `Retry-After`, reset before it reaches the engine, reset after the engine applied it,
+//! stalled past the client's read timeout (after the engine applied it), or answered with a
+//! body cut in half. Every request is recorded (method, target, a digest of the body, the
+//! fault, the statuses) so a test can check retry discipline from what reached the wire.
+
+#![forbid(unsafe_code)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+/// One way of failing a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Fault {
+    /// Answered `503 Service Unavailable` without forwarding.
+    #[serde(rename = "503")]
+    Unavailable,
+    /// Answered `429 Too Many Requests` with `Retry-After`, without forwarding.
+    #[serde(rename = "429")]
+    RateLimited,
+    /// The connection is reset before the request is forwarded: nothing happened.
+    #[serde(rename = "reset-before")]
+    ResetBeforeForwarding,
+    /// Forwarded and answered by the engine, then the connection is reset: the write
+    /// happened, the client cannot know it.
+    #[serde(rename = "reset-after")]
+    ResetAfterForwarding,
+    /// Forwarded, then no answer until the plan's stall has passed and the connection closes.
+    #[serde(rename = "stall")]
+    Stall,
+    /// Forwarded; the answer's head promises the whole body, half of it is sent.
+    #[serde(rename = "truncate")]
+    Truncate,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 6] = [
+        Fault::Unavailable,
+        Fault::RateLimited,
+        Fault::ResetBeforeForwarding,
+        Fault::ResetAfterForwarding,
+        Fault::Stall,
+        Fault::Truncate,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Unavailable => "503",
+            Fault::RateLimited => "429",
+            Fault::ResetBeforeForwarding => "reset-before",
+            Fault::ResetAfterForwarding => "reset-after",
+            Fault::Stall => "stall",
+            Fault::Truncate => "truncate",
+        }
+    }
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Fault::ALL
+            .into_iter()
+            .find(|f| f.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown fault `{text}` (one of {})", names.join(", "))
+            })
+    }
+}
+
+/// What to inject, how often.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Share of requests faulted, 0.0 to 1.0.
+    pub rate: f64,
+    pub seed: u64,
+    /// The faults drawn from, evenly.
+    pub faults: Vec<Fault>,
+    /// How long a stalled request is held before its connection closes.
+    pub stall: Duration,
+    /// The `Retry-After` of an injected 429, in seconds.
+    pub retry_after_s: u64,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Self {
+            rate: 0.2,
+            seed: 1,
+            faults: Fault::ALL.to_vec(),
+            stall: Duration::from_secs(5),
+            retry_after_s: 1,
+        }
+    }
+}
+
+/// One request as it reached the proxy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    pub seq: u64,
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    pub body_len: usize,
+    /// FNV-1a of the body: equal requests have equal digests.
+    pub body_digest: u64,
+    pub fault: Option<Fault>,
+    /// The engine's status, when the request was forwarded and answered.
+    pub upstream_status: Option<u16>,
+    /// The status the client received whole; `None` after a reset, stall or truncation.
+    pub delivered_status: Option<u16>,
+}
+
+impl Record {
+    /// Requests with equal keys are the same request sent again.
+    pub fn key(&self) -> (&str, &str, u64) {
+        (&self.method, &self.target, self.body_digest)
+    }
+}
+
+/// Counts over a run.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub requests: usize,
+    pub faulted: usize,
+    pub by_fault: BTreeMap<&'static str, usize>,
+    /// Requests that repeat an earlier one exactly (method, target and body).
+    pub resent: usize,
+}
+
+impl Summary {
+    pub fn of(records: &[Record]) -> Self {
+        let mut summary = Summary {
+            requests: records.len(),
+            ..Summary::default()
+        };
+        let mut seen = HashMap::new();
+        for record in records {
+            if let Some(fault) = record.fault {
+                summary.faulted += 1;
+                *summary.by_fault.entry(fault.name()).or_default() += 1;
+            }
+            *seen.entry(record.key()).or_insert(0usize) += 1;
+        }
+        summary.resent = records.len() - seen.len();
+        summary
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} requests, {} faulted (", self.requests, self.faulted)?;
+        for (i, (name, count)) in self.by_fault.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{name}: {count}")?;
+        }
+        write!(f, "), {} resent", self.resent)
+    }
+}
+
+struct Shared {
+    upstream: SocketAddr,
+    plan: Mutex<Plan>,
+    next_seq: AtomicU64,
+    records: Mutex<Vec<Record>>,
+    log: Option<Mutex<std::fs::File>>,
+}
+
+/// A running proxy; it stops when dropped.
+pub struct FaultProxy {
+    url: String,
+    shared: Arc<Shared>,
+    accept: JoinHandle<()>,
+}
+
+impl FaultProxy {
+    /// Listens on a free loopback port and forwards to `upstream` (`http://host:port`).
+    pub async fn start(upstream: &str, plan: Plan) -> std::io::Result<Self> {
+        Self::start_logging(upstream, plan, None).await
+    }
+
+    /// As [`FaultProxy::start`], also appending each record to `log` as a JSON line.
+    pub async fn start_logging(
+        upstream: &str,
+        plan: Plan,
+        log: Option<std::fs::File>,
+    ) -> std::io::Result<Self> {
+        let authority = upstream
+            .strip_prefix("http://")
+            .ok_or_else(|| invalid(format!("upstream `{upstream}` is not http://host:port")))?
+            .trim_end_matches('/');
+        let upstream = tokio::net::lookup_host(authority)
+            .await?
+            .next()
+            .ok_or_else(|| invalid(format!("upstream `{authority}` does not resolve")))?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let shared = Arc::new(Shared {
+            upstream,
+            plan: Mutex::new(plan),
+            next_seq: AtomicU64::new(0),
+            records: Mutex::new(Vec::new()),
+            log: log.map(Mutex::new),
+        });
+        let accepting = shared.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(serve(stream, accepting.clone()));
+            }
+        });
+        Ok(Self {
+            url,
+            shared,
+            accept,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Changes the share of requests faulted from the next request on.
+    pub fn set_rate(&self, rate: f64) {
+        self.shared.plan.lock().unwrap().rate = rate;
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn records(&self) -> Vec<Record> {
+        self.shared.records.lock().unwrap().clone()
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary::of(&self.shared.records.lock().unwrap())
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+fn invalid(message: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+}
+
+/// A request read from the client.
+struct Request {
+    method: String,
+    target: String,
+    /// The head as sent upstream: the client's, with `connection: close`.
+    upstream_head: Vec<u8>,
+    body: Vec<u8>,
+}
+
+/// An answer read whole from the engine.
+struct Response {
+    status: u16,
+    /// Status line and headers, without framing headers and the final blank line.
+    head: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// The answer with `length` of its body sent, under a head that promises all of it.
+    fn bytes(&self, length: usize) -> Vec<u8> {
+        let mut bytes = self.head.clone();
+        bytes.extend_from_slice(format!("content-length: {}\r\n\r\n", self.body.len()).as_bytes());
+        bytes.extend_from_slice(&self.body[..length]);
+        bytes
+    }
+}
+
+/// Draws the fault of request `seq`: the same seed and sequence give the same fault.
+fn draw(plan: &Plan, seq: u64) -> Option<Fault> {
+    let roll = splitmix64(plan.seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let share = (roll >> 11) as f64 / (1u64 << 53) as f64;
+    if share >= plan.rate || plan.faults.is_empty() {
+        return None;
+    }
+    let pick = splitmix64(roll) % plan.faults.len() as u64;
+    Some(plan.faults[pick as usize])
+}
+
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Serves one client connection, request after request, until a fault closes it.
+async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
+    let mut buffer = Vec::new();
+    while let Some(request) = read_request(&mut client, &mut buffer).await {
+        let seq = shared.next_seq.fetch_add(1, Ordering::SeqCst);
+        let (fault, plan) = {
+            let plan = shared.plan.lock().unwrap();
+            (draw(&plan, seq), plan.clone())
+        };
+        let mut record = Record {
+            seq,
+            method: request.method.clone(),
+            target: request.target.clone(),
+            body_len: request.body.len(),
+            body_digest: fnv1a(&request.body),
+            fault,
+            upstream_status: None,
+            delivered_status: None,
+        };
+        // Recorded on arrival, so a stalled request is on the record while it stalls.
+        let at = {
+            let mut records = shared.records.lock().unwrap();
+            records.push(record.clone());
+            records.len() - 1
+        };
+        let keep_open = handle(
+            &mut client,
+            shared.upstream,
+            &request,
+            fault,
+            &plan,
+            &mut record,
+        )
+        .await;
+        remember(&shared, at, record);
+        if !keep_open {
+            return;
+        }
+    }
+}
+
+/// Answers one request as `fault` says; whether the connection stays open.
+async fn handle(
+    client: &mut TcpStream,
+    upstream: SocketAddr,
+    request: &Request,
+    fault: Option<Fault>,
+    plan: &Plan,
+    record: &mut Record,
+) -> bool {
+    match fault {
+        Some(Fault::Unavailable) => {
+            record.delivered_status = Some(503);
+            let body = r#"{"status":{"error":"Service Unavailable: injected fault"},"time":0.0}"#;
+            canned(client, "503 Service Unavailable", "", body).await
+        }
+        Some(Fault::RateLimited) => {
+            record.delivered_status = Some(429);
+            let headers = format!("retry-after: {}\r\n", plan.retry_after_s);
+            let body = r#"{"status":{"error":"Too many requests: injected fault"},"time":0.0}"#;
+            canned(client, "429 Too Many Requests", &headers, body).await
+        }
+        Some(Fault::ResetBeforeForwarding) => {
+            reset(client);
+            false
+        }
+        _ => {
+            let response = match forward(upstream, request).await {
+                Ok(response) => response,
+                Err(_) => {
+                    // The engine is down (a restart test kills it): what a gateway says.
+                    record.delivered_status = Some(502);
+                    let body =
+                        r#"{"status":{"error":"Bad Gateway: engine unreachable"},"time":0.0}"#;
+                    return canned(client, "502 Bad Gateway", "", body).await;
+                }
+            };
+            record.upstream_status = Some(response.status);
+            match fault {
+                Some(Fault::ResetAfterForwarding) => {
+                    reset(client);
+                    false
+                }
+                Some(Fault::Stall) => {
+                    tokio::time::sleep(plan.stall).await;
+                    false
+                }
+                Some(Fault::Truncate) => {
+                    let cut = response.bytes(response.body.len() / 2);
+                    let _ = client.write_all(&cut).await;
+                    let _ = client.shutdown().await;
+                    false
+                }
+                _ => {
+                    record.delivered_status = Some(response.status);
+                    client
+                        .write_all(&response.bytes(response.body.len()))
+                        .await
+                        .is_ok()
+                }
+            }
+        }
+    }
+}
+
+/// Writes a canned answer; whether the connection is still usable.
+async fn canned(client: &mut TcpStream, status: &str, headers: &str, body: &str) -> bool {
+    let answer = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    client.write_all(answer.as_bytes()).await.is_ok()
+}
+
+/// Closes the connection with a TCP reset rather than a FIN.
+fn reset(client: &mut TcpStream) {
+    // A zero linger makes the close a reset; with zero it does not block the thread, which is
+    // why tokio deprecates the setter for other values.
+    #[allow(deprecated)]
+    let _ = client.set_linger(Some(Duration::ZERO));
+}
+
+/// Completes the record at `at` with the outcome, and logs it.
+fn remember(shared: &Shared, at: usize, record: Record) {
+    if let Some(log) = &shared.log {
+        let mut line = serde_json::to_vec(&record).expect("records serialize");
+        line.push(b'\n');
+        let _ = log.lock().unwrap().write_all(&line);
+    }
+    shared.records.lock().unwrap()[at] = record;
+}
+
+/// Reads the next request of the connection (a `content-length` or chunked body); `None`
+/// when the client closed it. Bytes past the request stay in `buffer`.
+async fn read_request(client: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Request> {
+    let head_end = loop {
+        if let Some(end) = find(buffer, b"\r\n\r\n") {
+            break end;
+        }
+        if buffer.len() > 1 << 16 || !fill(client, buffer).await {
+            return None;
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_owned();
+    let target = request_line.next()?.to_owned();
+    let mut upstream_head = format!("{method} {target} HTTP/1.1\r\n").into_bytes();
+    let mut length = 0usize;
+    let mut chunked = false;
+    for line in lines {
+        let (name, value) = line.split_once(':')?;
+        let name = name.trim().to_ascii_lowercase();
+        let value = value.trim();
+        match name.as_str() {
+            "content-length" => length = value.parse().ok()?,
+            "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
+            "connection" | "keep-alive" => continue,
+            _ => {}
+        }
+        if name != "transfer-encoding" {
+            upstream_head.extend_from_slice(line.as_bytes());
+            upstream_head.extend_from_slice(b"\r\n");
+        }
+    }
+    let body_start = head_end + 4;
+    let (body, used) = loop {
+        let available = &buffer[body_start..];
+        let parsed = if chunked {
+            dechunk(available)
+        } else {
+            (available.len() >= length).then(|| (available[..length].to_vec(), length))
+        };
+        if let Some(parsed) = parsed {
+            break parsed;
+        }
+        if !fill(client, buffer).await {
+            return None;
+        }
+    };
+    buffer.drain(..body_start + used);
+    upstream_head.extend_from_slice(
+        format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    Some(Request {
+        method,
+        target,
+        upstream_head,
+        body,
+    })
+}
+
+/// Reads more bytes into `buffer`; false at the end of the stream or on an error.
+async fn fill(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 64 * 1024];
+    match stream.read(&mut chunk).await {
+        Ok(0) | Err(_) => false,
+        Ok(n) => {
+            buffer.extend_from_slice(&chunk[..n]);
+            true
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A whole chunked body at the start of `data`: the body and the bytes it took; `None` if
+/// it is incomplete (or malformed, which reads as never complete until the peer closes).
+fn dechunk(data: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let mut body = Vec::new();
+    let mut at = 0;
+    loop {
+        let line_end = at + find(&data[at..], b"\r\n")?;
+        let size_text = std::str::from_utf8(&data[at..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        at = line_end + 2;
+        if size == 0 {
+            // Trailers, then the blank line.
+            let end = at + find(&data[at..], b"\r\n")?;
+            if end == at {
+                return Some((body, at + 2));
+            }
+            at = end + 2;
+            while !data[at..].starts_with(b"\r\n") {
+                at += find(&data[at..], b"\r\n")? + 2;
+            }
+            return Some((body, at + 2));
+        }
+        if data.len() < at + size + 2 {
+            return None;
+        }
+        body.extend_from_slice(&data[at..at + size]);
+        at += size + 2;
+    }
+}
+
+/// Sends the request to the engine on a fresh connection and reads its whole answer.
+async fn forward(upstream: SocketAddr, request: &Request) -> std::io::Result<Response> {
+    let exchange = async {
+        let mut engine = TcpStream::connect(upstream).await?;
+        engine.set_nodelay(true)?;
+        engine.write_all(&request.upstream_head).await?;
+        engine.write_all(&request.body).await?;
+        let mut answer = Vec::new();
+        engine.read_to_end(&mut answer).await?;
+        parse_response(&answer)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "bad answer"))
+    };
+    // The engine answers every request it accepts; the bound only keeps a broken engine from
+    // holding a test forever.
+    tokio::time::timeout(Duration::from_secs(120), exchange)
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "engine silent"))?
+}
+
+fn parse_response(answer: &[u8]) -> Option<Response> {
+    let head_end = find(answer, b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&answer[..head_end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next()?;
+    let status = status_line.split(' ').nth(1)?.parse().ok()?;
+    let mut kept = format!("{status_line}\r\n").into_bytes();
+    let mut length = None;
+    let mut chunked = false;
+    for line in lines {
+        let (name, value) = line.split_once(':')?;
+        match name.trim().to_ascii_lowercase().as_str() {
+            "content-length" => length = Some(value.trim().parse().ok()?),
+            "transfer-encoding" => chunked = true,
+            "connection" | "keep-alive" => {}
+            _ => {
+                kept.extend_from_slice(line.as_bytes());
+                kept.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    let rest = &answer[head_end + 4..];
+    let body = if chunked {
+        dechunk(rest)?.0
+    } else {
+        rest[..length.unwrap_or(rest.len()).min(rest.len())].to_vec()
+    };
+    Some(Response {
+        status,
+        head: kept,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_are_seeded_and_near_the_rate() {
+        let plan = Plan::default();
+        let faults: Vec<_> = (0..100_000).map(|seq| draw(&plan, seq)).collect();
+        let again: Vec<_> = (0..100_000).map(|seq| draw(&plan, seq)).collect();
+        assert_eq!(faults, again);
+        let faulted = faults.iter().filter(|f| f.is_some()).count();
+        assert!((19_000..21_000).contains(&faulted), "{faulted}");
+        for fault in Fault::ALL {
+            let n = faults.iter().filter(|f| **f == Some(fault)).count();
+            assert!((3_000..3_700).contains(&n), "{fault:?}: {n}");
+        }
+    }
+
+    #[test]
+    fn chunked_bodies_are_joined() {
+        let data = b"4\r\nWiki\r\n5;x=1\r\npedia\r\n0\r\n\r\nNEXT";
+        assert_eq!(dechunk(data), Some((b"Wikipedia".to_vec(), data.len() - 4)));
+        assert_eq!(dechunk(&data[..10]), None);
+    }
+}
