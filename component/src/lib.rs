@@ -14,6 +14,7 @@
 mod bindings;
 pub mod cluster;
 pub mod collections;
+mod decode;
 pub mod edge;
 pub mod error;
 pub mod filter;

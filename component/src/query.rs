@@ -3,12 +3,13 @@
 
 use serde_json::{Map, Value};
 
+use crate::decode::decode_vectors;
 use crate::ids::ReturnedId;
 use crate::json_reader::JsonReader;
 use crate::model::{
     Fusion, PayloadSelector, Prefetch, Query, QueryRequest, QueryVector, ScoredPoint, SearchParams,
 };
-use crate::points::{decode_vectors, payload_selector_json, vector_selector_json};
+use crate::points::{payload_selector_json, vector_selector_json};
 use crate::rest::{Qdrant, Retry, collection_path, decode, read_result};
 use crate::transport::{Method, Transport};
 use crate::{Error, filter, ids, vector};

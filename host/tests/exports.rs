@@ -51,7 +51,11 @@ fn wrappers(client: &str) -> BTreeMap<String, String> {
 fn every_export_has_a_client_method_and_a_test_that_calls_it() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let wit = std::fs::read_to_string(root.join("../wit/qdrant.wit")).unwrap();
-    let client = std::fs::read_to_string(root.join("src/client.rs")).unwrap();
+    // The client's operations, one file per area.
+    let mut client = String::new();
+    for entry in std::fs::read_dir(root.join("src/client")).unwrap() {
+        client.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
     let mut tests = String::new();
     for entry in std::fs::read_dir(root.join("tests")).unwrap() {
         let path = entry.unwrap().path();

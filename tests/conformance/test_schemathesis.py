@@ -15,7 +15,7 @@ Operations left out, and why:
 * Everything the engine does not serve (cluster, shard snapshots, telemetry, metrics, issues,
   optimizations): they answer 404 with no body, which the spec does not describe.
 * `recover_from_snapshot`: its `location` is a URL the server downloads; fuzzing it would make
-  the engine connect to arbitrary hosts. It is covered in `embedded/tests/api.rs`.
+  the engine connect to arbitrary hosts. It is covered in `embedded/tests/snapshots.rs`.
 * `recover_from_uploaded_snapshot`: multipart upload, not served by the engine.
 """
 
