@@ -90,15 +90,27 @@ pub fn from_status(status: u16, retry_after: Option<&str>, body: &[u8]) -> Error
         404 => Error::NotFound(message),
         409 => Error::Conflict(message),
         429 => Error::RateLimited(retry_after.and_then(|v| v.trim().parse().ok())),
+        // Qdrant never redirects; a proxy in front of it may, to another origin the
+        // egress policy would refuse anyway.
+        300..=399 => Error::Server {
+            status,
+            message: match message.is_empty() {
+                true => REDIRECT.into(),
+                false => format!("{REDIRECT}: {message}"),
+            },
+        },
         _ => Error::Server { status, message },
     }
 }
+
+const REDIRECT: &str = "redirects are not followed; set the url to the server's own address";
 
 fn server_message(body: &[u8]) -> String {
     let from_json = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v.pointer("/status/error")?.as_str().map(str::to_owned));
     let text = from_json.unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_owned());
+    let text = html_title(&text).unwrap_or(text);
     if text.chars().count() > MAX_MESSAGE_CHARS {
         let mut cut: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
         cut.push('…');
@@ -106,6 +118,29 @@ fn server_message(body: &[u8]) -> String {
     } else {
         text
     }
+}
+
+/// An HTML page (a proxy's or a login portal's error page) as its title: the markup says
+/// nothing to a caller.
+fn html_title(text: &str) -> Option<String> {
+    let lower = text.get(..text.len().min(512))?.to_ascii_lowercase();
+    if !(lower.starts_with("<!doctype html") || lower.starts_with("<html")) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let title = lower
+        .find("<title>")
+        .and_then(|start| {
+            let start = start + "<title>".len();
+            let end = start + lower[start..].find("</title>")?;
+            text.get(start..end)
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    Some(match title {
+        Some(title) => format!("an HTML page titled \"{title}\""),
+        None => "an HTML page".into(),
+    })
 }
 
 /// Removes a secret from a message, so an api-key echoed by a proxy never reaches a caller.
@@ -184,6 +219,31 @@ mod tests {
             panic!("expected a server error");
         };
         assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+    }
+
+    #[test]
+    fn redirects_and_html_pages_are_explained() {
+        let moved = from_status(302, None, b"");
+        assert!(
+            matches!(&moved, Error::Server { status: 302, message } if message.contains("not followed"))
+        );
+        let page =
+            b"<!DOCTYPE html><html><head><title> Sign in </title></head><body>x</body></html>";
+        assert_eq!(
+            from_status(401, None, page),
+            Error::Unauthorized("an HTML page titled \"Sign in\"".into())
+        );
+        assert_eq!(
+            from_status(502, None, b"<html><body>bad gateway</body></html>"),
+            Error::Server {
+                status: 502,
+                message: "an HTML page".into()
+            }
+        );
+        assert_eq!(
+            from_status(401, None, b"Invalid api-key"),
+            Error::Unauthorized("Invalid api-key".into())
+        );
     }
 
     #[test]

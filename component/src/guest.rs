@@ -27,11 +27,14 @@ fn client(cfg: Config) -> Result<Qdrant<ActiveTransport>, crate::Error> {
 }
 
 /// Runs one operation on a client built from `cfg`, converting the error to WIT's.
+/// Every error leaves without the api-key: a decode error may quote a server's answer, and
+/// a hostile server may echo the key in it.
 fn with<R>(
     cfg: Config,
     op: impl FnOnce(&Qdrant<ActiveTransport>) -> Result<R, crate::Error>,
 ) -> Wit<R> {
-    Ok(op(&client(cfg)?)?)
+    let client = client(cfg)?;
+    op(&client).map_err(|e| crate::error::redact(e, client.config.api_key.as_deref()).into())
 }
 
 impl Guest for Component {

@@ -50,6 +50,16 @@ impl<T: Transport> Qdrant<T> {
                 )));
             }
         }
+        if let Some(key) = &config.api_key
+            && !key.bytes().all(|b| b.is_ascii_graphic())
+        {
+            // Never quoted: it is a secret, and a line break in it would forge headers.
+            return Err(Error::InvalidInput(
+                "api-key may hold only visible ASCII characters (no spaces, line breaks or \
+                 non-ASCII letters)"
+                    .into(),
+            ));
+        }
         if config.read_consistency == Some(ReadConsistency::Factor(0)) {
             return Err(Error::InvalidInput(
                 "read-consistency factor must be at least 1".into(),
@@ -490,6 +500,17 @@ mod tests {
             ..Config::default()
         };
         assert!(Qdrant::new(zero_attempts, &rec).is_err());
+        for key in ["s3cret\r\nx-forged: 1", "clé-s3cret", "two words"] {
+            let config = Config {
+                url: "http://q".into(),
+                api_key: Some(key.into()),
+                ..Config::default()
+            };
+            let Err(Error::InvalidInput(message)) = Qdrant::new(config, &rec) else {
+                panic!("{key:?} accepted");
+            };
+            assert!(message.contains("api-key") && !message.contains("s3cret"));
+        }
     }
 
     #[test]
