@@ -148,7 +148,21 @@ pub fn redact(error: Error, secret: Option<&str>) -> Error {
     let Some(secret) = secret.filter(|s| !s.is_empty()) else {
         return error;
     };
-    let clean = |m: String| m.replace(secret, "[redacted]");
+    let clean = |m: String| {
+        let mut m = m.replace(secret, "[redacted]");
+        // A message cut at MAX_MESSAGE_CHARS may end in the start of the secret.
+        if let Some(cut) = m.strip_suffix('…') {
+            let start = (1..secret.len())
+                .rev()
+                .filter(|&n| secret.is_char_boundary(n))
+                .find(|&n| cut.ends_with(&secret[..n]));
+            if let Some(n) = start {
+                m.truncate(cut.len() - n);
+                m.push_str("[redacted]…");
+            }
+        }
+        m
+    };
     match error {
         Error::Connection(m) => Error::Connection(clean(m)),
         Error::Timeout(m) => Error::Timeout(clean(m)),
@@ -243,6 +257,20 @@ mod tests {
         assert_eq!(
             from_status(401, None, b"Invalid api-key"),
             Error::Unauthorized("Invalid api-key".into())
+        );
+    }
+
+    #[test]
+    fn a_secret_cut_by_the_message_limit_is_redacted_too() {
+        let secret = "sk-0123456789abcdef";
+        let body = format!("{}{secret}", "x".repeat(MAX_MESSAGE_CHARS - 7));
+        let e = redact(from_status(401, None, body.as_bytes()), Some(secret));
+        let Error::Unauthorized(message) = e else {
+            panic!("{e:?}");
+        };
+        assert!(
+            message.ends_with("[redacted]…") && !message.contains("sk-0123"),
+            "{message}"
         );
     }
 

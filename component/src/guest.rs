@@ -38,6 +38,9 @@ fn with<R>(
 }
 
 impl Guest for Component {
+    fn default_config(url: String) -> Config {
+        Config::defaults(url)
+    }
     fn distance_named(_cfg: Config, name: String) -> Wit<Distance> {
         Ok(Distance::from_user(&name)?)
     }

@@ -123,6 +123,23 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// A config for `url` with each option the component decides set to the value it uses
+    /// when the option is left `none`; what the server decides stays `none`. Hosts fill a
+    /// user's partial settings from it, and guests start from it.
+    pub fn defaults(url: String) -> Config {
+        Config {
+            url,
+            timeout_ms: Some(DEFAULT_TIMEOUT_MS),
+            connect_timeout_ms: Some(DEFAULT_CONNECT_TIMEOUT_MS),
+            retry: Some(DEFAULT_RETRY),
+            upsert_retry: Some(DEFAULT_UPSERT_RETRY),
+            upsert_batch_size: Some(DEFAULT_UPSERT_BATCH),
+            ..Config::default()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

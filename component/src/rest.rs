@@ -390,14 +390,19 @@ pub(crate) fn update_result(result: &Value) -> Result<UpdateResult, Error> {
 /// `url` without white space and trailing slashes, or what is wrong with it.
 pub fn base_url(url: &str) -> Result<String, &'static str> {
     let base_url = url.trim().trim_end_matches('/');
-    let rest = base_url
-        .strip_prefix("http://")
-        .or_else(|| base_url.strip_prefix("https://"))
+    // Schemes are case-insensitive (RFC 3986), as the hosts' origin checks take them.
+    let (scheme, rest) = base_url
+        .split_once("://")
+        .filter(|(scheme, _)| {
+            ["http", "https"]
+                .iter()
+                .any(|s| scheme.eq_ignore_ascii_case(s))
+        })
         .ok_or("must start with http:// or https://")?;
     if rest.is_empty() || rest.starts_with('/') {
         return Err("has no host");
     }
-    Ok(base_url.to_owned())
+    Ok([&scheme.to_ascii_lowercase(), "://", rest].concat())
 }
 
 /// A decoding error naming what was expected where.
@@ -427,8 +432,9 @@ pub(crate) fn check_name(name: &str, what: &str) -> Result<(), Error> {
         .chars()
         .find(|c| FORBIDDEN.contains(c) || c.is_control())
     {
+        // Quoted with escapes: a control character must not reach a log line raw.
         return Err(Error::InvalidInput(format!(
-            "{what} `{name}` must not contain {c:?}"
+            "{what} {name:?} must not contain {c:?}"
         )));
     }
     Ok(())
@@ -481,6 +487,7 @@ mod tests {
             );
         }
         assert!(rec.sent.borrow().is_empty());
+        assert_eq!(base_url("HTTP://Q:6333/").unwrap(), "http://Q:6333");
         for url in ["localhost:6333", "ftp://x", "http://", "http:///x"] {
             let config = Config {
                 url: url.into(),

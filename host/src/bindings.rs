@@ -4,7 +4,13 @@
 wasmtime::component::bindgen!({
     path: "../wit",
     world: "qdrant:retriever/retriever-any",
-    imports: { default: async },
+    // A transport answer too large for the sandbox traps the call (as running out of
+    // memory would) rather than becoming an error the component might retry.
+    imports: {
+        default: async,
+        "qdrant:retriever/http-transport.send": async | trappable,
+        "qdrant:retriever/http-transport.finish": async | trappable,
+    },
     // As the component crate's native bindings do: one generic conversion between the two
     // (`types::from_component`), not one by hand per type.
     additional_derives: [serde::Serialize, serde::Deserialize],

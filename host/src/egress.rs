@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 pub use origin::Origin;
@@ -25,6 +25,9 @@ use crate::error::Result;
 pub(crate) struct OriginPolicy {
     allowed: Origin,
     pool: Arc<ConnectionPool>,
+    /// The largest answer body read: the sandbox's memory cap, which a bigger body could
+    /// not be handed into anyway.
+    max_body: usize,
     /// Requests sent since [`OriginPolicy::take_sent`] (a call's retries included).
     sent: AtomicU32,
 }
@@ -93,29 +96,27 @@ impl Tickets {
     }
 
     /// The answer to the request behind `ticket`, waiting for it if need be.
-    pub(crate) async fn finish(
-        &mut self,
-        ticket: u64,
-    ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
+    pub(crate) async fn finish(&mut self, ticket: u64) -> wasmtime::Result<Exchanged> {
         use http_transport::TransportError as E;
         let Some(mut task) = self.in_flight.remove(&ticket) else {
-            return Err(E::Connection(format!(
+            return Ok(Err(E::Connection(format!(
                 "no request was started as ticket {ticket}"
-            )));
+            ))));
         };
         (&mut task.0)
             .await
-            .unwrap_or_else(|e| Err(E::Connection(format!("the send task failed: {e}"))))
+            .unwrap_or_else(|e| Ok(Err(E::Connection(format!("the send task failed: {e}")))))
     }
 }
 
 /// A request sent by its own task (`http-transport.start`); aborted if its store goes
 /// before the component collected the answer (a trap or the call deadline).
-struct InFlightTask(
-    tokio::task::JoinHandle<
-        std::result::Result<http_transport::Response, http_transport::TransportError>,
-    >,
-);
+struct InFlightTask(tokio::task::JoinHandle<wasmtime::Result<Exchanged>>);
+
+/// One exchange's outcome as the component sees it: an answer or a transport error. The
+/// outer `Err` traps the call instead (an answer larger than the sandbox's memory).
+pub(crate) type Exchanged =
+    std::result::Result<http_transport::Response, http_transport::TransportError>;
 
 impl Drop for InFlightTask {
     fn drop(&mut self) {
@@ -129,10 +130,7 @@ impl OriginPolicy {
     pub(crate) fn exchange(
         &self,
         request: http_transport::Request,
-    ) -> impl Future<
-        Output = std::result::Result<http_transport::Response, http_transport::TransportError>,
-    > + Send
-    + 'static {
+    ) -> impl Future<Output = wasmtime::Result<Exchanged>> + Send + 'static {
         use http_transport::TransportError as E;
         let read = Duration::from_millis(u64::from(request.read_timeout_ms));
         let options = RequestOptions {
@@ -147,6 +145,7 @@ impl OriginPolicy {
                     E::Denied("the host denied this request (outside the allowed origin)".into())
                 })
             });
+        let max_body = self.max_body;
         async move {
             let transport_error = |e: HttpError| match e {
                 HttpError::ConnectionTimeout
@@ -154,29 +153,44 @@ impl OriginPolicy {
                 | HttpError::HttpResponseTimeout => E::Timeout(e.to_string()),
                 e => E::Connection(e.to_string()),
             };
-            let response = send?.await.map_err(transport_error)?;
+            let response = match send {
+                Ok(send) => send.await.map_err(transport_error),
+                Err(e) => Err(e),
+            };
+            let response = match response {
+                Ok(response) => response,
+                Err(e) => return Ok(Err(e)),
+            };
             let status = response.status().as_u16();
             let retry_after = response
                 .headers()
                 .get(http::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(transport_error)?
-                .to_bytes();
+            let body = match Limited::new(response.into_body(), max_body).collect().await {
+                Ok(body) => body.to_bytes(),
+                Err(e) => match e.downcast::<HttpError>() {
+                    Ok(e) => return Ok(Err(transport_error(*e))),
+                    // Limited's own error: the body passed the cap.
+                    Err(_) => {
+                        return Err(wasmtime::Error::msg(format!(
+                            "out of memory: the answer's body is larger than the sandbox's \
+                             memory cap of {} MiB (Limits::memory_bytes), so it was not read",
+                            max_body >> 20
+                        )));
+                    }
+                },
+            };
             // Qdrant answers JSON or plain text; anything else is not worth a panic.
             let body = match String::from_utf8(Vec::from(body)) {
                 Ok(text) => text,
                 Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
             };
-            Ok(http_transport::Response {
+            Ok(Ok(http_transport::Response {
                 status,
                 retry_after,
                 body,
-            })
+            }))
         }
     }
 }
@@ -207,10 +221,11 @@ fn build_request(
 }
 
 impl OriginPolicy {
-    pub(crate) fn new(allowed: Origin, pool: Arc<ConnectionPool>) -> Self {
+    pub(crate) fn new(allowed: Origin, pool: Arc<ConnectionPool>, max_body: usize) -> Self {
         OriginPolicy {
             allowed,
             pool,
+            max_body,
             sent: AtomicU32::new(0),
         }
     }
@@ -236,7 +251,7 @@ mod tests {
     #[tokio::test]
     async fn the_hook_denies_every_other_origin() {
         let allowed = Origin::of_url("http://127.0.0.1:6333").unwrap();
-        let mut policy = OriginPolicy::new(allowed, Arc::default());
+        let mut policy = OriginPolicy::new(allowed, Arc::default(), 1 << 20);
         for uri in [
             "http://127.0.0.1:6334/collections",
             "https://127.0.0.1:6333/",

@@ -19,7 +19,7 @@ use crate::bindings::qdrant::retriever::http_transport;
 use crate::bindings::{RetrieverAny as Retriever, RetrieverAnyPre as RetrieverPre};
 use crate::cache;
 use crate::egress::pool::ConnectionPool;
-use crate::egress::{Origin, OriginPolicy, Tickets};
+use crate::egress::{Exchanged, Origin, OriginPolicy, Tickets};
 use crate::error::{Error, Result};
 use crate::self_wake::repoll_on_self_wake;
 
@@ -74,7 +74,7 @@ impl HostState {
             // stderr only, so a guest panic message reaches the operator.
             wasi: WasiCtx::builder().inherit_stderr().build(),
             http: WasiHttpCtx::new(),
-            policy: OriginPolicy::new(allowed, pool),
+            policy: OriginPolicy::new(allowed, pool, limits.memory_bytes.min(MAX_MEMORY_BYTES)),
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(limits.memory_bytes.min(MAX_MEMORY_BYTES))
@@ -111,10 +111,7 @@ impl WasiHttpView for HostState {
 }
 
 impl http_transport::Host for HostState {
-    async fn send(
-        &mut self,
-        request: http_transport::Request,
-    ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
+    async fn send(&mut self, request: http_transport::Request) -> wasmtime::Result<Exchanged> {
         self.policy.exchange(request).await
     }
 
@@ -122,10 +119,7 @@ impl http_transport::Host for HostState {
         self.tickets.start(&self.policy, request)
     }
 
-    async fn finish(
-        &mut self,
-        ticket: u64,
-    ) -> std::result::Result<http_transport::Response, http_transport::TransportError> {
+    async fn finish(&mut self, ticket: u64) -> wasmtime::Result<Exchanged> {
         self.tickets.finish(ticket).await
     }
 }
@@ -477,6 +471,7 @@ mod tests {
             // Both ways in: one `send`, or `start` then `finish`.
             let ticket = state.start(request.clone()).await;
             for sent in [state.send(request).await, state.finish(ticket).await] {
+                let sent = sent.expect("no trap");
                 assert!(
                     matches!(
                         sent,
@@ -495,9 +490,9 @@ mod tests {
         }
         // A ticket is finished once.
         let ticket = state.start(denied_request()).await;
-        assert!(state.finish(ticket).await.is_err());
+        assert!(state.finish(ticket).await.unwrap().is_err());
         assert!(matches!(
-            state.finish(ticket).await,
+            state.finish(ticket).await.unwrap(),
             Err(http_transport::TransportError::Connection(m)) if m.contains("no request")
         ));
     }

@@ -2,6 +2,10 @@
 //! the common cases so callers need not spell out every field.
 
 pub use crate::bindings::qdrant::retriever::types::*;
+// Not public (this shadows the glob, on purpose): the record carries the api-key, and the `Debug` that
+// wasmtime's bindgen derives for it would print it. The client's `with_*` builders set it.
+#[allow(hidden_glob_reexports)]
+pub(crate) use crate::bindings::qdrant::retriever::types::Config;
 
 use qdrant_component::model as component;
 use qdrant_component::vector::{base64_bytes, le_bytes, unpack_le};
@@ -21,15 +25,20 @@ pub(crate) fn refused(error: qdrant_component::Error) -> crate::Error {
     crate::Error::InvalidInput(error.detail())
 }
 
+/// The component's value for each option it decides (the WIT `default-config`).
+fn component_defaults() -> component::Config {
+    component::Config::defaults(String::new())
+}
+
 /// The component's retries of each upsert request (see `with_upsert_retry`).
 pub fn upsert_retry_default() -> RetryPolicy {
-    convert(&component::DEFAULT_UPSERT_RETRY)
+    convert(&component_defaults().upsert_retry)
 }
 
 impl Default for RetryPolicy {
     /// The component's defaults: 3 attempts, 50 ms doubling to at most 2 s, 10 s budget.
     fn default() -> Self {
-        convert(&component::DEFAULT_RETRY)
+        convert(&component_defaults().retry)
     }
 }
 
@@ -326,5 +335,18 @@ impl AsRef<str> for Snapshot {
     /// The snapshot's name, so a [`Snapshot`] can be passed to `restore_snapshot`.
     fn as_ref(&self) -> &str {
         &self.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_components() {
+        let retry = RetryPolicy::default();
+        assert_eq!((retry.max_attempts, retry.max_elapsed_ms), (3, 10_000));
+        let upsert = upsert_retry_default();
+        assert_eq!((upsert.max_attempts, upsert.max_elapsed_ms), (8, 60_000));
     }
 }

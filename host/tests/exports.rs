@@ -78,6 +78,7 @@ fn every_export_has_a_client_method_and_a_test_that_calls_it() {
     // Rules this host links natively from the component crate (the same code the exports
     // run), each with the function it calls.
     let native = [
+        ("default-config", "Config::defaults"),
         ("distance-named", "Distance::from_user"),
         ("quantization-named", "quantization_named"),
     ];

@@ -18,17 +18,9 @@ use qdrant::retriever::types::Config;
 /// The client config for `url`, with the component's defaults and the api-key from
 /// `QDRANT_API_KEY`.
 pub fn config(url: String) -> Config {
+    // Starting from the component's defaults keeps this building when the config grows.
     Config {
-        url,
         api_key: std::env::var("QDRANT_API_KEY").ok(),
-        timeout_ms: None,
-        connect_timeout_ms: None,
-        server_timeout_s: None,
-        retry: None,
-        upsert_retry: None,
-        upsert_batch_size: None,
-        read_consistency: None,
-        write_ordering: None,
-        shard_key: None,
+        ..qdrant::retriever::client::default_config(&url)
     }
 }

@@ -23,8 +23,13 @@ impl Origin {
         })
     }
 
-    pub fn host(&self) -> &str {
-        &self.host
+    /// The host as sockets and TLS take it: an IPv6 literal without the brackets a URL
+    /// writes around it.
+    pub fn address(&self) -> &str {
+        self.host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(&self.host)
     }
 
     pub fn port(&self) -> u16 {
@@ -70,5 +75,8 @@ mod tests {
         assert_eq!(Origin::of_url("https://x.io").unwrap().port, 443);
         assert!(Origin::of_url("localhost:6333").is_err());
         assert!(Origin::of_url("ftp://x").is_err());
+        let v6 = Origin::of_url("http://[::1]:6333").unwrap();
+        assert_eq!((v6.host.as_str(), v6.address()), ("[::1]", "::1"));
+        assert_ne!(v6, Origin::of_url("http://127.0.0.1:6333").unwrap());
     }
 }

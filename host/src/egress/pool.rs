@@ -277,7 +277,7 @@ async fn driving<T>(driver: &mut ConnectionDriver, work: impl Future<Output = T>
 /// A new connection: TCP, then TLS for https (offering h2 and http/1.1), then the handshake.
 async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError> {
     let connecting = async {
-        let tcp = TcpStream::connect((origin.host(), origin.port()))
+        let tcp = TcpStream::connect((origin.address(), origin.port()))
             .await
             .map_err(HttpError::Connect)?;
         let _ = tcp.set_nodelay(true);
@@ -288,7 +288,7 @@ async fn connect(origin: &Origin, timeout: Duration) -> Result<Sender, HttpError
                 driver: Box::pin(connection),
             }));
         }
-        let name = rustls::pki_types::ServerName::try_from(origin.host().to_owned())
+        let name = rustls::pki_types::ServerName::try_from(origin.address().to_owned())
             .map_err(|e| HttpError::Tls(std::io::Error::other(e)))?;
         let tls = tokio_rustls::TlsConnector::from(tls_config())
             .connect(name, tcp)

@@ -1,6 +1,13 @@
 /** @module Interface qdrant:retriever/client@0.1.0 **/
 /**
- * user spellings, the same in every host
+ * defaults and user spellings, the same in every host
+ * A config for `url` with each option the component decides (timeouts, retries, upsert
+ * batch size) set to the value it uses when that option is `none`; what the server
+ * decides (server timeout, consistency, ordering, shard key) stays `none`. Start from
+ * it rather than spelling out every field. Sends nothing.
+ */
+export function defaultConfig(url: string): Config;
+/**
  * A distance from a user's spelling: Cosine, Dot, Euclid (or Euclidean) or Manhattan,
  * in any case. Sends nothing; `cfg` is unused.
  */
