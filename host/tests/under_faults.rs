@@ -4,7 +4,10 @@
 //! requests. Bulk writes must land every point exactly once; queries must give the answer
 //! they give without faults, or a typed error; retries must keep to their discipline.
 //!
-//! Each test prints its figures (requests, faults, resends, points lost and duplicated).
+//! Each test prints its figures (requests, faults, resends, points lost and duplicated);
+//! see them with `--nocapture`. Longer runs: `FAULTS_POINTS` (default 100000),
+//! `FAULTS_QUERIES` (1000), `FAULTS_RATE` (0.2) and `FAULTS_SEED` change the scale, the share
+//! of requests faulted and the draw.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
@@ -34,10 +37,22 @@ fn payload(i: usize) -> Value {
     json!({"n": i, "text": format!("point {i}")})
 }
 
+/// `FAULTS_<name>` from the environment, else `default`.
+fn knob<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(format!("FAULTS_{name}"))
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rate() -> f64 {
+    knob("RATE", 0.2)
+}
+
 fn faulty_plan(seed: u64) -> Plan {
     Plan {
-        rate: 0.2,
-        seed,
+        rate: rate(),
+        seed: seed ^ knob("SEED", 0u64),
         faults: Fault::ALL.to_vec(),
         stall: TIMEOUT * 3,
         retry_after_s: 1,
@@ -145,21 +160,21 @@ fn print_figures(test: &str, proxy: &FaultProxy, points: usize, audit: (usize, u
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_upsert_of_100k_points_lands_every_point_once_through_faults() {
-    const N: usize = 100_000;
+    let n = knob("POINTS", 100_000usize);
     let s = setup(1).await;
     s.direct
         .create_collection("bulk", DIM as u64, "Cosine")
         .await
         .unwrap();
-    s.proxy.set_rate(0.2);
+    s.proxy.set_rate(rate());
     let started = Instant::now();
-    let written = s.faulty.upsert_points("bulk", &batch(0..N), true).await;
+    let written = s.faulty.upsert_points("bulk", &batch(0..n), true).await;
     let elapsed = started.elapsed();
     s.proxy.set_rate(0.0);
-    let audit = audit(&s.direct, "bulk", N).await;
-    print_figures("upsert", &s.proxy, N, audit);
+    let audit = audit(&s.direct, "bulk", n).await;
+    print_figures("upsert", &s.proxy, n, audit);
     println!("upsert: {:.1} s", elapsed.as_secs_f64());
-    assert_eq!(written.unwrap(), N as u32);
+    assert_eq!(written.unwrap(), n as u32);
     assert_eq!(audit, (0, 0, 0));
     let summary = s.proxy.summary();
     assert!(summary.faulted * 10 >= summary.requests, "{summary}");
@@ -168,7 +183,7 @@ async fn one_upsert_of_100k_points_lands_every_point_once_through_faults() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_ingest_of_100k_points_lands_every_point_once_through_faults() {
-    const N: usize = 100_000;
+    let n = knob("POINTS", 100_000usize);
     let s = setup(2).await;
     s.direct
         .create_collection("ingested", DIM as u64, "Cosine")
@@ -177,12 +192,12 @@ async fn cli_ingest_of_100k_points_lands_every_point_once_through_faults() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("points.jsonl");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
-    for i in 0..N {
+    for i in 0..n {
         let line = json!({"id": i, "vector": vector(i), "payload": payload(i)});
         writeln!(out, "{line}").unwrap();
     }
     out.into_inner().unwrap().sync_all().unwrap();
-    s.proxy.set_rate(0.2);
+    s.proxy.set_rate(rate());
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_qdrant-integration"))
         .args(["ingest", file.to_str().unwrap(), "--collection", "ingested"])
@@ -192,8 +207,8 @@ async fn cli_ingest_of_100k_points_lands_every_point_once_through_faults() {
         .unwrap();
     let elapsed = started.elapsed();
     s.proxy.set_rate(0.0);
-    let audit = audit(&s.direct, "ingested", N).await;
-    print_figures("ingest", &s.proxy, N, audit);
+    let audit = audit(&s.direct, "ingested", n).await;
+    print_figures("ingest", &s.proxy, n, audit);
     println!("ingest: {:.1} s", elapsed.as_secs_f64());
     assert!(
         output.status.success(),
@@ -214,7 +229,7 @@ fn answer(hits: &[ScoredPoint]) -> Vec<(&str, u32, &str)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_queries_give_the_faultless_answer_or_a_typed_error() {
     const N: usize = 5_000;
-    const QUERIES: usize = 1_000;
+    let queries = knob("QUERIES", 1_000usize);
     let s = setup(3).await;
     s.direct
         .create_collection("queried", DIM as u64, "Cosine")
@@ -233,11 +248,11 @@ async fn a_thousand_queries_give_the_faultless_answer_or_a_typed_error() {
         });
         request
     };
-    let mut expected = Vec::with_capacity(QUERIES);
-    for q in 0..QUERIES {
+    let mut expected = Vec::with_capacity(queries);
+    for q in 0..queries {
         expected.push(s.direct.query("queried", &request(q)).await.unwrap());
     }
-    s.proxy.set_rate(0.2);
+    s.proxy.set_rate(rate());
     let mut errors: BTreeMap<String, usize> = BTreeMap::new();
     for (q, expected) in expected.iter().enumerate() {
         match s.faulty.query("queried", &request(q)).await {
@@ -265,13 +280,13 @@ async fn a_thousand_queries_give_the_faultless_answer_or_a_typed_error() {
         }
     }
     println!(
-        "queries: {QUERIES}; {}; typed errors: {errors:?}; wrong or partial answers: 0",
+        "queries: {queries}; {}; typed errors: {errors:?}; wrong or partial answers: 0",
         s.proxy.summary()
     );
     let failed: usize = errors.values().sum();
     assert!(
-        failed * 20 < QUERIES,
-        "{failed} of {QUERIES} queries failed"
+        failed * 20 < queries,
+        "{failed} of {queries} queries failed"
     );
     check_retry_discipline(&s.proxy.records(), 3);
 }
