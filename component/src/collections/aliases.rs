@@ -17,10 +17,9 @@ impl<T: Transport> Qdrant<T> {
 
     pub fn delete_alias(&self, alias: &str) -> Result<(), Error> {
         check_name(alias, "alias")?;
-        self.alias_actions(
-            json!({"delete_alias": {"alias_name": alias}}),
-            Retry::Idempotent,
-        )
+        // Qdrant refuses to delete an alias that is gone: a resent delete whose first answer
+        // was lost would report a failure for a delete that worked. Never resent.
+        self.alias_actions(json!({"delete_alias": {"alias_name": alias}}), Retry::Never)
     }
 
     fn alias_actions(&self, action: Value, retry: Retry) -> Result<(), Error> {
@@ -60,6 +59,22 @@ impl<T: Transport> Qdrant<T> {
 mod tests {
     use super::*;
     use crate::testing::{OK_TRUE, Recorder, client, ok};
+
+    #[test]
+    fn creating_or_deleting_an_alias_is_sent_once() {
+        for delete in [false, true] {
+            let rec = Recorder::default()
+                .fail(Error::Connection("reset".into()))
+                .reply(200, OK_TRUE);
+            let c = client(&rec, None);
+            let outcome = match delete {
+                true => c.delete_alias("prod"),
+                false => c.create_alias("prod", "c"),
+            };
+            assert!(matches!(outcome, Err(Error::Connection(_))), "{outcome:?}");
+            assert_eq!(rec.sent.borrow().len(), 1);
+        }
+    }
 
     #[test]
     fn aliases_use_qdrant_shapes() {
