@@ -23,7 +23,9 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
 
 use super::Origin;
 
-/// Pooled connections idle longer than this are closed (Qdrant closes after 5 s).
+/// Pooled connections idle longer than this are closed (Qdrant closes after 5 s). Each host
+/// pools its own connections, so the Python host's `_egress.IDLE_SECONDS` is the same
+/// figure on purpose: a capability of each host, not a rule the component could hold.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// Idle HTTP/1.1 connections kept per origin.
 const MAX_IDLE_PER_ORIGIN: usize = 64;
