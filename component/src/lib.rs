@@ -22,6 +22,7 @@ pub mod float_text;
 pub mod ids;
 mod json_reader;
 pub mod model;
+pub mod paths;
 pub mod points;
 pub mod query;
 pub mod rest;

@@ -1,4 +1,5 @@
-//! The REST client core: URLs, headers, timeouts, retries and the response envelope.
+//! The REST client core: requests, headers, timeouts, retries and the response envelope
+//! (paths and names are built in [`crate::paths`]).
 //! The operations themselves live in [`crate::collections`], [`crate::points`],
 //! [`crate::query`] and [`crate::snapshots`], each an `impl` block on [`Qdrant`].
 
@@ -14,6 +15,10 @@ use crate::model::{
 };
 use crate::transport::{HttpRequest, HttpResponse, InFlight, Method, Transport};
 use crate::{Error, cluster};
+
+// The operations import the path helpers from here, with the rest of the core.
+pub use crate::paths::{base_url, percent_encode};
+pub(crate) use crate::paths::{check_name, collection_path, with_param};
 
 /// Whether a request may be sent again after a failure without changing its outcome:
 /// reads, upserts of fixed ids and deletes may; creating a collection may not (a resent
@@ -293,14 +298,6 @@ impl<T: Transport> Qdrant<T> {
     }
 }
 
-fn with_param(mut path: String, name: &str, value: &str) -> String {
-    path.push(if path.contains('?') { '&' } else { '?' });
-    path.push_str(name);
-    path.push('=');
-    path.push_str(value);
-    path
-}
-
 /// Reads the `result` of the answer's envelope with `read`, straight from the answer's bytes
 /// (no `Value` tree); the envelope's other members are checked and passed over.
 pub(crate) fn read_result<'a, R>(
@@ -387,69 +384,9 @@ pub(crate) fn update_result(result: &Value) -> Result<UpdateResult, Error> {
     })
 }
 
-/// `url` without white space and trailing slashes, or what is wrong with it.
-pub fn base_url(url: &str) -> Result<String, &'static str> {
-    let base_url = url.trim().trim_end_matches('/');
-    // Schemes are case-insensitive (RFC 3986), as the hosts' origin checks take them.
-    let (scheme, rest) = base_url
-        .split_once("://")
-        .filter(|(scheme, _)| {
-            ["http", "https"]
-                .iter()
-                .any(|s| scheme.eq_ignore_ascii_case(s))
-        })
-        .ok_or("must start with http:// or https://")?;
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err("has no host");
-    }
-    Ok([&scheme.to_ascii_lowercase(), "://", rest].concat())
-}
-
 /// A decoding error naming what was expected where.
 pub(crate) fn decode(what: &str) -> Error {
     Error::Decode(format!("unexpected response: {what}"))
-}
-
-/// Checks a collection (or alias) name as Qdrant does and builds its path, percent-encoded.
-pub(crate) fn collection_path(name: &str, suffix: &str) -> Result<String, Error> {
-    check_name(name, "collection name")?;
-    Ok(["/collections/", &percent_encode(name), suffix].concat())
-}
-
-/// Qdrant's rules for collection, alias and snapshot names.
-pub(crate) fn check_name(name: &str, what: &str) -> Result<(), Error> {
-    const FORBIDDEN: &[char] = &['/', '\\', '*', '<', '>', ':', '|', '?', '"'];
-    if name.is_empty() || name.len() > 255 {
-        return Err(Error::InvalidInput(format!(
-            "{what} must be 1 to 255 bytes"
-        )));
-    }
-    if name == "." || name == ".." {
-        // A path segment that URL normalisation would remove or climb out of.
-        return Err(Error::InvalidInput(format!("{what} must not be `{name}`")));
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| FORBIDDEN.contains(c) || c.is_control())
-    {
-        // Quoted with escapes: a control character must not reach a log line raw.
-        return Err(Error::InvalidInput(format!(
-            "{what} {name:?} must not contain {c:?}"
-        )));
-    }
-    Ok(())
-}
-
-pub fn percent_encode(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -518,14 +455,6 @@ mod tests {
             };
             assert!(message.contains("api-key") && !message.contains("s3cret"));
         }
-    }
-
-    #[test]
-    fn names_are_percent_encoded() {
-        assert_eq!(
-            collection_path("my docs", "").unwrap(),
-            "/collections/my%20docs"
-        );
     }
 
     #[test]
