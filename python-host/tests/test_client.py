@@ -129,6 +129,25 @@ def test_every_call_has_an_asyncio_twin() -> None:
         assert twin.__name__ == f"a{name}" and name in twin.__doc__
 
 
+def test_a_partial_retry_policy_takes_the_components_defaults_for_its_budget(
+    qdrant_url: str,
+) -> None:
+    """Fields a policy leaves unset come from the component's ``default-config``: the
+    upsert budget's for ``upsert_retry``, the ordinary one's for ``retry``."""
+    from qdrant_integration import RetryPolicy
+
+    client = QdrantClient(
+        qdrant_url, retry=5, upsert_retry=RetryPolicy(max_attempts=20, max_backoff=1.5)
+    )
+    defaults = client._instance.call("default-config", qdrant_url)
+    assert defaults["url"] == qdrant_url and defaults["api_key"] is None
+    upsert, retry = defaults["upsert_retry"], defaults["retry"]
+    assert client._config["upsert_retry"] == {**upsert, "max_attempts": 20, "max_backoff_ms": 1500}
+    assert client._config["retry"] == {**retry, "max_attempts": 5}
+    assert upsert["max_elapsed_ms"] > retry["max_elapsed_ms"]  # bulk work outlasts faults
+    assert client.health_check()
+
+
 def test_upserts_have_their_own_retry_budget(qdrant_url: str, collection: str) -> None:
     """``upsert_retry`` reaches the component, which checks it like ``retry``."""
     from qdrant_integration import RetryPolicy

@@ -249,7 +249,7 @@ def test_a_string_list_with_a_non_string_is_refused_and_the_client_goes_on(
     client.create_collection(collection, 4)
     client.upsert(collection, [1, 2], np.ones((2, 4)), [{"a": 1, "b": 2}, {"a": 3, "b": 4}])
     # The client's own codec refuses it before the C lowering (tested on its own below).
-    with pytest.raises(errors.InvalidInput, match="keys: expected a string, got 3"):
+    with pytest.raises(errors.InvalidInput, match="keys: item 2: expected a string, got int"):
         client.delete_payload_keys(collection, ["a", "b", 3], ids=[1])  # type: ignore[list-item]
     assert client.get_points(collection, [1])[0].payload == {"a": 1, "b": 2}
     client.delete_payload_keys(collection, ["a", "b"], ids=[1])

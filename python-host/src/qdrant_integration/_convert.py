@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
+import reprlib
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
@@ -49,6 +52,80 @@ def _positive(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise errors.InvalidInput(f"{what} must be a positive int, got {value!r}")
     return int(value)
+
+
+#: The largest integer point id (Qdrant's ids are u64).
+MAX_ID = (1 << 64) - 1
+
+
+def _id(value: Any, where: str) -> str:
+    """A point id as the component's string: an ``int`` (not a ``bool``) in 0..2**64-1, a
+    ``str`` (the component says what it means) or a ``uuid.UUID``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        if 0 <= value <= MAX_ID:
+            return str(int(value))
+        raise errors.InvalidInput(f"{where}: the id {int(value)} is outside 0..{MAX_ID}")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise errors.InvalidInput(
+        f"{where}: the id {reprlib.repr(value)} is a {type(value).__name__}: an id is an "
+        "unsigned integer, a string or a uuid.UUID"
+    )
+
+
+def _ids(ids: Any, what: str) -> list[str]:
+    """A sequence of point ids as the component's strings (see :func:`_id`); ``what``
+    names each one in a refusal (``point 3``)."""
+    if isinstance(ids, (str, bytes, bytearray)):
+        raise errors.InvalidInput(
+            f"ids: expected a sequence of ids, got a bare {type(ids).__name__} "
+            "(put a single id in a list)"
+        )
+    if isinstance(ids, np.ndarray):
+        ids = ids.tolist()  # numpy integers become ints, in one C-level pass
+    values = list(ids)
+    if not values:
+        return values
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        return values
+    if kinds == {int} and min(values) >= 0 and max(values) <= MAX_ID:
+        return list(map(str, values))
+    return [_id(value, f"{what} {index}") for index, value in enumerate(values)]
+
+
+def _integer(value: Any) -> int:
+    """An integer option (``limit``, ``offset``): ``operator.index``, so ``1.5`` or
+    ``"3"`` is a ``TypeError``, as Python's own ``range(1.5)``; the component's type
+    checks the range."""
+    return operator.index(value)
+
+
+def _json(value: Any, what: str) -> str:
+    """``value`` as JSON text; one that nests too deeply for Python's recursion limit, or
+    holds itself, is :class:`~qdrant_integration.errors.InvalidInput` naming ``what``."""
+    try:
+        return json.dumps(value)
+    except RecursionError:
+        problem = "nests too deeply to be written as JSON"
+    except ValueError as e:
+        if "Circular reference" not in str(e):
+            raise
+        problem = "holds itself, which JSON cannot"
+    # Raised outside the handlers: no chain of a thousand frames.
+    raise errors.InvalidInput(f"{what} {problem}")
+
+
+def _payload_texts(payloads: Sequence[Any]) -> list[str]:
+    """Each payload as JSON text (``None`` as ``{}``); a refusal names the payload."""
+    dumps = json.dumps
+    try:
+        return [dumps({} if p is None else p) for p in payloads]
+    except (RecursionError, ValueError):
+        pass
+    return [_json({} if p is None else p, f"payload {i}") for i, p in enumerate(payloads)]
 
 
 def _hnsw(hnsw: HnswConfig | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -127,8 +204,8 @@ def _is_sparse(value: Any) -> bool:
 
 def _query_vector(query: Any) -> Variant:
     """A dense vector, a sparse vector or a point id (``str`` or ``int``)."""
-    if isinstance(query, (str, int, np.integer)) and not isinstance(query, bool):
-        return Variant("point", str(query))
+    if isinstance(query, (str, int, np.integer, uuid.UUID)) and not isinstance(query, bool):
+        return Variant("point", _id(query, "query"))
     if _is_sparse(query):
         return Variant("sparse", _sparse(query))
     packed, count, _ = pack_vectors(query)
@@ -147,7 +224,7 @@ def _filter(
     if filter is not None:
         if isinstance(filter, Variant):
             return filter
-        return Variant("json", filter if isinstance(filter, str) else json.dumps(filter))
+        return Variant("json", filter if isinstance(filter, str) else _json(filter, "filter"))
     if must is not None:
         pairs = must.items() if isinstance(must, Mapping) else must
         return Variant("must-match", [(str(k), str(v)) for k, v in pairs])
@@ -163,10 +240,9 @@ def _payload_selector(with_payload: Any) -> Variant:
     if isinstance(with_payload, str):
         return Variant("include", [with_payload])
     if isinstance(with_payload, Mapping):
-        if set(with_payload) == {"include"}:
-            return Variant("include", list(with_payload["include"]))
-        if set(with_payload) == {"exclude"}:
-            return Variant("exclude", list(with_payload["exclude"]))
+        if set(with_payload) in ({"include"}, {"exclude"}):
+            ((case, keys),) = with_payload.items()
+            return Variant(case, [keys] if isinstance(keys, str) else list(keys))
         raise errors.InvalidInput(f"with_payload: use include or exclude, got {with_payload!r}")
     return Variant("include", list(with_payload))
 
@@ -199,7 +275,7 @@ def _prefetch(stage: Prefetch | Mapping[str, Any]) -> dict[str, Any]:
         "query": _query_vector(stage.query),
         "using": stage.using,
         "filter": _filter(stage.filter),
-        "limit": int(stage.limit),
+        "limit": _integer(stage.limit),
         "score_threshold": _float(stage.score_threshold),
         "params": _params(stage.hnsw_ef, stage.exact),
     }
@@ -224,8 +300,8 @@ def _query_request(request: QueryRequest | Mapping[str, Any]) -> dict[str, Any]:
         "using": request.using,
         "prefetch": [_prefetch(p) for p in request.prefetch],
         "filter": _filter(request.filter, request.must),
-        "limit": int(request.limit),
-        "offset": int(request.offset),
+        "limit": _integer(request.limit),
+        "offset": _integer(request.offset),
         "score_threshold": _float(request.score_threshold),
         "with_payload": _payload_selector(request.with_payload),
         "with_vectors": _vector_selector(request.with_vectors),
@@ -239,7 +315,7 @@ def _selector(ids: Sequence[str | int] | None, filter: Any, must: Any) -> Varian
         raise errors.InvalidInput("select points by ids or by filter=/must=: exactly one")
     if chosen is not None:
         return Variant("filter", chosen)
-    return Variant("ids", [str(i) for i in ids])  # type: ignore[union-attr]
+    return Variant("ids", _ids(ids, "ids item"))
 
 
 # ---- conversions from the component's values -----------------------------------------
@@ -370,17 +446,20 @@ def _shard_selector(selector: ShardKeySelector | None) -> Variant | None:
     return Variant("keys", [_shard_key(selector)])
 
 
-def _retry(policy: RetryPolicy | None) -> dict[str, Any] | None:
+def _retry(policy: RetryPolicy | None, default: dict[str, int]) -> dict[str, Any] | None:
+    """``policy`` as the WIT record; a field left ``None`` takes ``default``'s value (the
+    component's own for that budget, from its ``default-config``)."""
     if policy is None:
         return None
     if not isinstance(policy, RetryPolicy):
-        raise errors.InvalidInput(f"not a RetryPolicy: {policy!r}")
-    return {
-        "max_attempts": int(policy.max_attempts),
+        raise errors.InvalidInput(f"not a RetryPolicy: {type(policy).__name__}")
+    given = {
+        "max_attempts": None if policy.max_attempts is None else int(policy.max_attempts),
         "initial_backoff_ms": _millis(policy.initial_backoff),
         "max_backoff_ms": _millis(policy.max_backoff),
         "max_elapsed_ms": _millis(policy.max_elapsed),
     }
+    return {name: default[name] if value is None else value for name, value in given.items()}
 
 
 def _millis(seconds: float | None) -> int | None:

@@ -8,7 +8,9 @@ into plain attributes (on a per-class subclass, so wasmtime-py's own conversion 
 on them), and :func:`call` is ``Func.__call__`` over the frozen parameter and result
 types. :func:`host_func` does the same for a host-implemented import. Records and
 ``list<string>`` get their own lowering (field names encoded once; strings written straight
-into the C array).
+into the C array). Values arrive here lowered by :mod:`._wit`, which has checked every
+integer's range and every string's encoding; this module checks again only where it
+writes strings itself.
 
 This module reaches into wasmtime-py's private modules (written against 50 and 51), so
 importing it can fail on another version, and :func:`check` tests the rest of what it
@@ -29,6 +31,8 @@ from wasmtime import _ffi as ffi
 from wasmtime.component import LinkerInstance, Record
 from wasmtime.component import _types as t
 from wasmtime.component._enter import catch_exceptions, enter_wasm
+
+from . import errors
 
 NAME = "fast"
 
@@ -100,7 +104,12 @@ def _list_to_c(self: Any, store: Any, val: Any, ptr: Any) -> None:
         for text in itertools.islice(val, count):
             if not isinstance(text, str):
                 raise TypeError("expected string type")
-            data = text.encode("utf-8")
+            try:
+                data = text.encode("utf-8")
+            except UnicodeEncodeError:
+                data = None  # refused below, outside the handler: the error holds the text
+            if data is None:
+                raise errors.InvalidInput("a string holds a lone surrogate: UTF-8 cannot carry it")
             _byte_vec_new_at(at, len(data), data)
             at += _VAL_SIZE
             done += 1

@@ -3,7 +3,6 @@ calls that fit the sandbox's memory), get, delete, payload changes, count and sc
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -14,14 +13,19 @@ from . import errors
 from ._area import ClientArea
 from ._convert import (
     _filter,
+    _id,
+    _ids,
+    _integer,
+    _json,
     _payload_selector,
+    _payload_texts,
     _point,
     _selector,
     _sparse,
     _update,
     _vector_selector,
 )
-from ._sandbox import pack_vectors
+from ._sandbox import as_vectors, pack_vectors
 from .types import Point, ScrollPage, UpdateResult
 
 
@@ -43,17 +47,20 @@ class PointsArea(ClientArea):
         ``vectors`` is a 2-D array-like (e.g. numpy) for the unnamed vector, or a dict
         vector name -> 2-D array-like; ``sparse_vectors`` maps a sparse vector name to one
         ``(indices, values)`` (or :class:`SparseVector`) per point. Ids are unsigned
-        integers, UUIDs or any other non-empty strings (mapped to a deterministic UUID;
-        results report the original). With ``wait`` (the default) the call returns once
-        the points are searchable. Invalid input raises before anything is written.
+        integers (below 2**64), UUIDs (strings or :class:`uuid.UUID`) or any other
+        non-empty strings (mapped to a deterministic UUID; results report the original);
+        ``ids`` is a sequence of them, never one bare string. With ``wait`` (the default)
+        the call returns once the points are searchable. Invalid input raises before
+        anything is written.
         """
         count = len(ids)
+        id_texts = _ids(ids, "point")
         arrays: dict[str, np.ndarray] = {}
         columns = vectors if isinstance(vectors, Mapping) else {"": vectors}
         for name, rows in columns.items():
             if rows is None:
                 continue
-            array = np.asarray(rows, dtype="<f4")
+            array = as_vectors(rows, f"vectors {name!r}" if name else "vectors")
             if array.ndim == 1:
                 array = array.reshape(1, -1)
             if array.ndim != 2:
@@ -70,8 +77,7 @@ class PointsArea(ClientArea):
             sparse_columns[str(name)] = column
         if payloads is not None and len(payloads) != count:
             raise errors.InvalidInput(f"{count} points but {len(payloads)} payloads")
-        texts = [] if payloads is None else [json.dumps({} if p is None else p) for p in payloads]
-        id_texts = [str(i) for i in ids]
+        texts = [] if payloads is None else _payload_texts(payloads)
         chunks = self._upsert_chunks(arrays, sparse_columns, texts, count)
 
         def batch(start: int, end: int) -> dict[str, Any]:
@@ -156,7 +162,7 @@ class PointsArea(ClientArea):
         points = self._call(
             "get-points",
             collection,
-            [str(i) for i in ids],
+            _ids(ids, "ids item"),
             _payload_selector(with_payload),
             _vector_selector(with_vectors),
         )
@@ -190,7 +196,7 @@ class PointsArea(ClientArea):
         at ``key`` when given)."""
         selector = _selector(ids, filter, must)
         result = self._call(
-            "set-payload", collection, selector, json.dumps(payload), key, bool(wait)
+            "set-payload", collection, selector, _json(payload, "payload"), key, bool(wait)
         )
         return _update(result)
 
@@ -207,7 +213,7 @@ class PointsArea(ClientArea):
         """Replaces the selected points' payloads with ``payload``."""
         selector = _selector(ids, filter, must)
         result = self._call(
-            "overwrite-payload", collection, selector, json.dumps(payload), bool(wait)
+            "overwrite-payload", collection, selector, _json(payload, "payload"), bool(wait)
         )
         return _update(result)
 
@@ -258,8 +264,8 @@ class PointsArea(ClientArea):
         """One page of points in id order; pass ``next_offset`` back as ``offset``."""
         request = {
             "filter": _filter(filter, must),
-            "limit": int(limit),
-            "offset": None if offset is None else str(offset),
+            "limit": _integer(limit),
+            "offset": None if offset is None else _id(offset, "offset"),
             "with_payload": _payload_selector(with_payload),
             "with_vectors": _vector_selector(with_vectors),
         }

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from . import errors
 from ._area import ClientArea
 from ._convert import _query_request, _scored
+from ._sandbox import as_vectors
 from .types import Prefetch, QueryRequest, ScoredPoint
 
 
@@ -87,7 +86,7 @@ class QueryArea(ClientArea):
         ``filter`` is a Qdrant filter in full (a dict or its JSON); ``must`` is the shortcut
         for exact keyword matches (``{"category": "docs"}``). Not both.
         """
-        array = np.asarray(vector, dtype=np.float32)
+        array = as_vectors(vector, "vector")
         if array.ndim == 2 and array.shape[0] == 1:
             array = array[0]
         if array.ndim != 1:

@@ -9,7 +9,9 @@ Limits: each store has a memory cap (``Store.set_limits``) and each call a deadl
 epoch interruption for CPU (a daemon thread ticks the engine's epoch every 10 ms while
 calls run; the store's deadline is set before each call), and for I/O the transport's connect/read
 timeouts, cut to what is left of the call's budget (a spent budget fails the next request
-with a timeout instead of sending it). A trap (memory, deadline, a guest panic) discards
+with a timeout instead of sending it, and cuts off an answer still arriving), and a body
+larger than the memory cap is not read at all: that traps the call, as lowering it into
+the instance would. A trap (memory, deadline, a guest panic) discards
 that store; the next call instantiates a fresh one.
 
 Threads: a wasmtime Store is not thread-safe, and wasmtime-py keeps module-level
@@ -27,6 +29,7 @@ import itertools
 import os
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -288,14 +291,17 @@ class Instance:
             deadline = time.monotonic() + self.call_timeout
         left = deadline - time.monotonic()
         ticks = max(1, int((left + _EPOCH_GRACE) / EPOCH_SECONDS))
-        with _Active(), _CALL_LOCK, _egress.allow(self._origin, deadline):
+        with _Active(), _CALL_LOCK, _egress.allow(self._origin, deadline, self.memory_limit):
             try:
                 sandbox = self._take(rt)
-                if cached is None or cached[0] is not config:
-                    prepared = rt.calls.prepared(sandbox.store, rt.signatures[name], 0, lowered[0])
-                    cached = (config, prepared)
-                    self._config = cached
-                lowered[0] = cached[1]
+                if isinstance(config, dict):  # every export but `default-config` takes it
+                    if cached is None or cached[0] is not config:
+                        prepared = rt.calls.prepared(
+                            sandbox.store, rt.signatures[name], 0, lowered[0]
+                        )
+                        cached = (config, prepared)
+                        self._config = cached
+                    lowered[0] = cached[1]
                 sandbox.store.set_epoch_deadline(ticks)
                 result = rt.calls.call(
                     sandbox.funcs[name], sandbox.store, rt.signatures[name], lowered
@@ -303,12 +309,25 @@ class Instance:
             except WasmtimeError as e:
                 # A trapped store is unusable: it is dropped, the next call gets a new one.
                 raise self._trap(name, e) from e
+            except _egress.BodyTooLarge:
+                # The transport trapped the component rather than read the body whole.
+                too_large = True
+            else:
+                too_large = False
+        if too_large:  # raised outside the handler, as a trap's error
+            raise errors.RuntimeFailure(
+                f"{name}: out of memory: the answer's body is larger than the sandbox's "
+                f"memory cap of {_mib(self.memory_limit)} (QdrantClient(memory_limit=...)), "
+                "so it was not read; the sandbox was replaced."
+            )
         with self._pool_lock:
             if len(self._idle) < MAX_IDLE_SANDBOXES:
                 self._idle.append(sandbox)
         if codec.result is None:
             return None
         outcome = codec.result.lift(result)
+        if not isinstance(codec.result, _wit.Result):  # a plain value: `default-config`
+            return outcome
         if outcome.tag == "err":
             error = outcome.payload
             raise errors.from_wit(error.tag, error.payload)
@@ -339,6 +358,37 @@ def record(**fields: Any) -> Record:
     return value
 
 
+def as_vectors(vectors: Any, what: str = "vectors") -> np.ndarray:
+    """``vectors`` (one vector or a sequence of them) as a little-endian float32 array.
+    What numpy cannot make one array of numbers of is
+    :class:`~qdrant_integration.errors.InvalidInput` naming the first vector that is
+    not like the first one (e.g. shorter) or holds something other than numbers."""
+    try:
+        return np.asarray(vectors, dtype="<f4")
+    except (TypeError, ValueError):
+        pass  # explained below, outside the handler
+    raise errors.InvalidInput(f"{what}: {_not_an_array(vectors)}")
+
+
+def _not_an_array(vectors: Any) -> str:
+    """Why numpy cannot make one array of numbers of ``vectors``."""
+    if isinstance(vectors, (str, bytes, Mapping)) or not isinstance(vectors, Iterable):
+        return f"expected numbers, got {type(vectors).__name__}"
+    first: np.ndarray | None = None
+    for index, vector in enumerate(vectors):
+        try:
+            array = np.asarray(vector, dtype="<f4")
+        except (TypeError, ValueError):
+            return f"vector {index} is not a sequence of numbers"
+        if first is None:
+            first = array
+        elif array.shape != first.shape:
+            if array.ndim == first.ndim == 1:
+                return f"vector {index} has {array.shape[0]} values, vector 0 has {first.shape[0]}"
+            return f"vector {index} has the shape {array.shape}, vector 0 {first.shape}"
+    return "not an array of numbers"
+
+
 def pack_vectors(vectors: Any, dimension: int | None = None) -> tuple[Variant, int, int]:
     """Packs vectors as WIT ``packed-vectors``, case ``base64``: little-endian f32, base64.
 
@@ -346,7 +396,7 @@ def pack_vectors(vectors: Any, dimension: int | None = None) -> tuple[Variant, i
     single copy, where wasmtime-py lowers a ``list<f32>`` or ``list<u8>`` (the ``le-bytes``
     case) value by value.
     """
-    array = np.asarray(vectors, dtype="<f4")
+    array = as_vectors(vectors)
     if array.ndim == 1:
         array = array.reshape(1, -1)
     if array.ndim != 2:

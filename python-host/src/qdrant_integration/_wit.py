@@ -17,13 +17,20 @@ keys, a missing ``option`` field is ``none``), variants are always ``Variant(tag
 payload)`` (a payload-less case may be given as its tag string), options are ``None`` or
 the value, enums are strings. Lifted records are dicts with snake_case keys.
 
-Primitive values are coerced (``int()``, ``float()``, ``bool()``) so numpy scalars work:
-wasmtime-py accepts only exact ``int``/``float``/``bool`` instances.
+Primitive values are coerced (``operator.index()``, ``float()``, ``bool()``) so numpy
+scalars work: wasmtime-py accepts only exact ``int``/``float``/``bool`` instances. Every
+integer is checked against its WIT type's range (wasmtime-py would wrap ``-1`` to
+``4294967295``), every string must be one UTF-8 can carry (no lone surrogates). A refusal
+is :class:`~qdrant_integration.errors.InvalidInput` naming the function, parameter, record
+field and list item, and the wrong value's type or range, never the value itself: the
+config holds the api-key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from itertools import repeat
 from typing import Any
 
 from wasmtime import component as t
@@ -44,6 +51,17 @@ class Codec:
         raise NotImplementedError
 
 
+def _kind(value: Any) -> str:
+    """What a refused value is, for a message: its type, never the value."""
+    return "None" if value is None else type(value).__name__
+
+
+def _within(error: errors.InvalidInput, where: str) -> None:
+    """Puts ``where`` (a parameter, field or item) before ``error``'s message; the caller
+    re-raises the same exception, so no chain of half-messages builds up."""
+    error.args = (f"{where}: {error}",)
+
+
 class _Prim(Codec):
     def __init__(self, coerce: Callable[[Any], Any], name: str) -> None:
         self.coerce = coerce
@@ -52,29 +70,117 @@ class _Prim(Codec):
     def lower(self, value: Any) -> Any:
         try:
             return self.coerce(value)
-        except (TypeError, ValueError) as e:
-            raise errors.InvalidInput(f"expected {self.name}, got {value!r}") from e
+        except (TypeError, ValueError):
+            pass  # raised below, outside the handler: no chain that could show the value
+        raise errors.InvalidInput(f"expected {self.name}, got {_kind(value)}")
+
+    def lower_list(self, values: list[Any]) -> list[Any]:
+        try:
+            return [self.coerce(v) for v in values]
+        except (TypeError, ValueError):
+            pass
+        return _each(repeat(self), values)
 
     def lift(self, value: Any) -> Any:
         return value
 
 
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError("not a str")
-    return value
+def _each(
+    codecs: Iterable[Codec], values: Iterable[Any], labels: list[str] | None = None
+) -> list[Any]:
+    """Each of ``values`` lowered by the codec beside it (``itertools.repeat(codec)`` for a
+    list's); a refusal names the value by its label, or as ``item N``."""
+    out = []
+    for index, (codec, value) in enumerate(zip(codecs, values, strict=False)):
+        try:
+            out.append(codec.lower(value))
+        except errors.InvalidInput as e:
+            _within(e, f"item {index}" if labels is None else labels[index])
+            raise
+    return out
 
 
-def _integer(value: Any) -> int:
-    if isinstance(value, (bool, float)):
-        raise TypeError("not an integer")
-    return int(value)
+class _Int(Codec):
+    """A WIT integer type: an ``int`` (or numpy integer, through ``operator.index``; not a
+    ``bool``) within the type's range."""
+
+    def __init__(self, wit: str, low: int, high: int) -> None:
+        self.wit = wit
+        self.low = low
+        self.high = high
+
+    def lower(self, value: Any) -> int:
+        if value.__class__ is not int:
+            value = self._integer(value)
+        if self.low <= value <= self.high:
+            return value
+        raise errors.InvalidInput(self._outside(value))
+
+    def lower_list(self, values: list[Any]) -> list[int]:
+        if not values:
+            return values
+        if set(map(type, values)) == {int} and self.low <= min(values) <= max(values) <= self.high:
+            return values
+        return _each(repeat(self), values)
+
+    def _integer(self, value: Any) -> int:
+        if not isinstance(value, bool):
+            try:
+                return operator.index(value)
+            except TypeError:
+                pass
+        raise errors.InvalidInput(f"expected an integer ({self.wit}), got {_kind(value)}")
+
+    def _outside(self, value: int) -> str:
+        return f"{value} is outside the range of {self.wit}, {self.low}..{self.high}"
+
+    def lift(self, value: Any) -> Any:
+        return value
+
+
+def _integer_codec(wit: str) -> _Int:
+    bits = int(wit[1:])
+    if wit[0] == "u":
+        return _Int(wit, 0, (1 << bits) - 1)
+    return _Int(wit, -(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+
+
+_INTS = {wit: _integer_codec(wit) for wit in ("u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64")}
+
+
+class _Str(Codec):
+    """A WIT ``string`` (or ``char``): a ``str`` that UTF-8 can carry."""
+
+    def lower(self, value: Any) -> str:
+        if value.__class__ is str and value.isascii():
+            return value
+        if not isinstance(value, str):
+            raise errors.InvalidInput(f"expected a string, got {_kind(value)}")
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError as e:
+            at = e.start
+        # Outside the handler: the UnicodeEncodeError holds the whole string.
+        raise errors.InvalidInput(
+            f"a string holds a lone surrogate at index {at}, which UTF-8 cannot carry"
+        )
+
+    def lower_list(self, values: list[Any]) -> list[str]:
+        try:
+            if all(map(str.isascii, values)):  # a TypeError for an item that is no str
+                return values
+        except TypeError:
+            pass
+        return _each(repeat(self), values)
+
+    def lift(self, value: Any) -> Any:
+        return value
 
 
 _BOOL = _Prim(bool, "bool")
-_INT = _Prim(_integer, "an integer")
 _FLOAT = _Prim(float, "a number")
-_STRING = _Prim(_string, "a string")
+_STRING = _Str()
 
 
 class _Enum(Codec):
@@ -82,9 +188,10 @@ class _Enum(Codec):
         self.names = frozenset(names)
 
     def lower(self, value: Any) -> Any:
-        if value not in self.names:
-            raise errors.InvalidInput(f"expected one of {sorted(self.names)}, got {value!r}")
-        return value
+        if isinstance(value, str) and value in self.names:
+            return value
+        got = "another string" if isinstance(value, str) else _kind(value)
+        raise errors.InvalidInput(f"expected one of {sorted(self.names)}, got {got}")
 
     def lift(self, value: Any) -> Any:
         return value
@@ -97,18 +204,26 @@ class _List(Codec):
 
     def lower(self, value: Any) -> Any:
         if self.is_bytes:
-            return bytes(value)
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                return bytes(value)
+            raise errors.InvalidInput(f"expected bytes, got {_kind(value)}")
         if isinstance(value, (str, bytes, Mapping)):
-            raise errors.InvalidInput(f"expected a list, got {value!r}")
+            raise errors.InvalidInput(f"expected a list, got {_kind(value)}")
         if hasattr(value, "tolist"):  # numpy: one C-level conversion to Python scalars
             value = value.tolist()
-        element = self.element
-        if element is _INT or element is _FLOAT:
-            return [element.coerce(v) for v in value]  # type: ignore[attr-defined]
-        return [element.lower(v) for v in value]
+        try:
+            values = list(value)
+        except TypeError:
+            values = None
+        if values is None:  # raised outside the handler: no chain
+            raise errors.InvalidInput(f"expected a list, got {_kind(value)}")
+        lower_list = getattr(self.element, "lower_list", None)
+        if lower_list is not None:  # primitives: checked in bulk, one by one on a refusal
+            return lower_list(values)
+        return _each(repeat(self.element), values)
 
     def lift(self, value: Any) -> Any:
-        if isinstance(self.element, _Prim):
+        if isinstance(self.element, (_Prim, _Int, _Str)):
             return value
         return [self.element.lift(v) for v in value]
 
@@ -118,10 +233,16 @@ class _Tuple(Codec):
         self.elements = elements
 
     def lower(self, value: Any) -> Any:
-        value = tuple(value)
+        try:
+            values = tuple(value)
+        except TypeError:
+            values = None
+        if values is None:
+            raise errors.InvalidInput(f"expected a tuple, got {_kind(value)}")
+        value = values
         if len(value) != len(self.elements):
-            raise errors.InvalidInput(f"expected {len(self.elements)} values, got {value!r}")
-        return tuple(c.lower(v) for c, v in zip(self.elements, value, strict=True))
+            raise errors.InvalidInput(f"expected {len(self.elements)} values, got {len(value)}")
+        return tuple(_each(self.elements, value))
 
     def lift(self, value: Any) -> Any:
         return tuple(c.lift(v) for c, v in zip(self.elements, value, strict=True))
@@ -136,7 +257,7 @@ class _Record(Codec):
         if isinstance(value, Record):
             return value
         if not isinstance(value, Mapping):
-            raise errors.InvalidInput(f"expected a mapping for a record, got {value!r}")
+            raise errors.InvalidInput(f"expected a mapping for a record, got {_kind(value)}")
         out = Record()
         for wit_name, py_name, codec, optional in self.fields:
             if py_name in value:
@@ -147,7 +268,11 @@ class _Record(Codec):
                 field = None
             else:
                 raise errors.InvalidInput(f"missing field {py_name!r}")
-            setattr(out, wit_name, codec.lower(field))
+            try:
+                setattr(out, wit_name, codec.lower(field))
+            except errors.InvalidInput as e:
+                _within(e, py_name)
+                raise
         return out
 
     def lift(self, value: Any) -> Any:
@@ -169,14 +294,20 @@ class _Variant(Codec):
         elif isinstance(value, Variant):
             tag, payload = value.tag, value.payload
         else:
-            raise errors.InvalidInput(f"expected a Variant, got {value!r}")
+            raise errors.InvalidInput(f"expected a Variant, got {_kind(value)}")
         case = self.cases.get(tag)
         if case is None:
-            raise errors.InvalidInput(f"unknown case {tag!r}: use one of {sorted(self.cases)}")
+            raise errors.InvalidInput(
+                f"not a case of this variant: use one of {sorted(self.cases)}"
+            )
         codec = case[0]
         if codec is None:
             return Variant(tag) if self.tagged else None
-        lowered = codec.lower(payload)
+        try:
+            lowered = codec.lower(payload)
+        except errors.InvalidInput as e:
+            _within(e, tag)
+            raise
         return Variant(tag, lowered) if self.tagged else lowered
 
     def lift(self, value: Any) -> Any:
@@ -261,8 +392,9 @@ def compile_type(ty: t.ValType) -> Codec:
     """The codec of one WIT type (as wasmtime-py describes it)."""
     if isinstance(ty, t.Bool):
         return _BOOL
-    if isinstance(ty, (t.S8, t.S16, t.S32, t.S64, t.U8, t.U16, t.U32, t.U64)):
-        return _INT
+    for wit, codec in _INTS.items():
+        if isinstance(ty, getattr(t, wit.upper())):
+            return codec
     if isinstance(ty, (t.F32, t.F64)):
         return _FLOAT
     if isinstance(ty, (t.String, t.Char)):
@@ -310,16 +442,12 @@ class Function:
     def __init__(self, name: str, ty: t.FuncType) -> None:
         self.name = name
         self.params = [(_snake(n), compile_type(p)) for n, p in ty.params]
+        self._codecs = [codec for _, codec in self.params]
+        self._labels = [f"{name}: {param}" for param, _ in self.params]
         result = ty.result
         self.result = None if result is None else compile_type(result)
 
     def lower(self, args: tuple[Any, ...]) -> list[Any]:
         if len(args) != len(self.params):
             raise TypeError(f"{self.name} takes {len(self.params)} arguments, got {len(args)}")
-        out = []
-        for (param, codec), arg in zip(self.params, args, strict=True):
-            try:
-                out.append(codec.lower(arg))
-            except errors.InvalidInput as e:
-                raise errors.InvalidInput(f"{self.name}: {param}: {e}") from None
-        return out
+        return _each(self._codecs, args, self._labels)

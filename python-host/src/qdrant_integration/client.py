@@ -112,8 +112,10 @@ class QdrantClient(ServiceArea, CollectionsArea, PointsArea, QueryArea, Snapshot
     Instances are safe to share between threads (concurrent calls overlap their network
     waits), to ``copy.deepcopy`` (a copy gets its own sandbox, and shares a local engine)
     and to pickle (an unpickled local client reaches the engine while the original runs
-    it). The ``a*`` methods (``aquery``, ``asearch``, ``aupsert``, ...) are the same calls for
-    ``asyncio``: they run in a worker thread and never block the event loop.
+    it). A pickled client carries its api-key, so that it works in a worker process: keep
+    its pickles where the key may be (``repr()`` never shows it). The ``a*`` methods
+    (``aquery``, ``asearch``, ``aupsert``, ...) are the same calls for ``asyncio``: they run
+    in a worker thread and never block the event loop.
     """
 
     def __init__(
@@ -134,6 +136,9 @@ class QdrantClient(ServiceArea, CollectionsArea, PointsArea, QueryArea, Snapshot
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
         call_timeout: float = DEFAULT_CALL_TIMEOUT,
     ) -> None:
+        if api_key is not None and not isinstance(api_key, str):
+            # The type only, never the value: a key given as bytes is still a key.
+            raise TypeError(f"api_key must be a str, not {type(api_key).__name__}")
         self._local: EmbeddedQdrant | None = None
         if url == MEMORY or path is not None:
             if url not in (None, MEMORY) or (url == MEMORY and path is not None):
@@ -165,18 +170,24 @@ class QdrantClient(ServiceArea, CollectionsArea, PointsArea, QueryArea, Snapshot
             raise errors.InvalidInput("memory_limit must be at least 1 MiB")
         if not call_timeout > 0:
             raise errors.InvalidInput(f"call_timeout must be positive, got {call_timeout!r}")
+        self._instance = Instance(url, memory_limit, call_timeout)
+        # What a policy leaves unset is the component's default for that budget.
+        defaults = (
+            self._instance.call("default-config", url)
+            if retry is not None or upsert_retry is not None
+            else None
+        )
         self._config = {
             "url": url,
             "api_key": self._api_key,
             "timeout_ms": _millis(timeout),
             "connect_timeout_ms": _millis(connect_timeout),
             "server_timeout_s": None if server_timeout is None else max(1, int(server_timeout)),
-            "retry": _retry(retry),
-            "upsert_retry": _retry(upsert_retry),
+            "retry": _retry(retry, defaults and defaults["retry"]),
+            "upsert_retry": _retry(upsert_retry, defaults and defaults["upsert_retry"]),
             "upsert_batch_size": upsert_batch_size,
         }
         self._config.update(_cluster_options(consistency, ordering, shard_key_selector))
-        self._instance = Instance(url, memory_limit, call_timeout)
 
     @property
     def timeout(self) -> float | None:

@@ -1,4 +1,7 @@
-"""Exceptions mirroring the component's WIT ``error`` variant, one class per case."""
+"""Exceptions mirroring the component's WIT ``error`` variant, one class per case.
+
+Each survives ``pickle`` (a worker process's error reaches its parent whole): a class whose
+constructor does not take its message rebuilds itself from its own arguments."""
 
 from __future__ import annotations
 
@@ -48,6 +51,9 @@ class RateLimited(QdrantError):
         super().__init__(f"rate limited{suffix}")
         self.retry_after_secs = retry_after_secs
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.retry_after_secs,), self.__dict__)
+
 
 class ServerError(QdrantError):
     kind = "server"
@@ -56,6 +62,9 @@ class ServerError(QdrantError):
         super().__init__(f"server error {status}: {message}")
         self.status = status
         self.message = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.status, self.message), self.__dict__)
 
 
 class InvalidInput(QdrantError, ValueError):

@@ -74,12 +74,16 @@ class SparseVectorParams:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Retries of idempotent calls: exponential backoff with jitter (times in seconds)."""
+    """Retries: attempts in all, then exponential backoff with jitter (times in seconds).
 
-    max_attempts: int = 3
-    initial_backoff: float = 0.05
-    max_backoff: float = 2.0
-    max_elapsed: float = 10.0
+    A field left ``None`` takes the component's default for the budget the policy is given
+    to: for ``retry``, 3 attempts, 0.05 s doubling to 2 s, 10 s in all; for ``upsert_retry``,
+    8 attempts, 0.1 s doubling to 5 s, 60 s per request."""
+
+    max_attempts: int | None = None
+    initial_backoff: float | None = None
+    max_backoff: float | None = None
+    max_elapsed: float | None = None
 
 
 @dataclass(frozen=True)
