@@ -224,7 +224,8 @@ impl QdrantClient {
     }
 
     /// Whether this process loaded the compiled component from the on-disk cache rather
-    /// than compiling it.
+    /// than compiling it. For tests and benchmarks.
+    #[doc(hidden)]
     pub fn component_loaded_from_cache(&self) -> bool {
         self.runtime.loaded_from_cache(self.instances.outbound())
     }
