@@ -70,13 +70,9 @@ impl Quantization {
 }
 
 impl CollectionStatus {
+    /// Qdrant's name: `green`, `yellow`, `grey` or `red`.
     pub fn name(self) -> &'static str {
-        match self {
-            CollectionStatus::Green => "green",
-            CollectionStatus::Yellow => "yellow",
-            CollectionStatus::Grey => "grey",
-            CollectionStatus::Red => "red",
-        }
+        qdrant_component::collections::status_name(convert(&self))
     }
 }
 
@@ -92,16 +88,7 @@ impl SparseModifier {
 impl PayloadSchemaType {
     /// Qdrant's name, as in `field_schema`.
     pub fn name(self) -> &'static str {
-        match self {
-            PayloadSchemaType::Keyword => "keyword",
-            PayloadSchemaType::Integer => "integer",
-            PayloadSchemaType::Float => "float",
-            PayloadSchemaType::Boolean => "bool",
-            PayloadSchemaType::Geo => "geo",
-            PayloadSchemaType::Datetime => "datetime",
-            PayloadSchemaType::Text => "text",
-            PayloadSchemaType::Uuid => "uuid",
-        }
+        qdrant_component::collections::schema_name(convert(&self))
     }
 }
 
@@ -348,5 +335,12 @@ mod tests {
         assert_eq!((retry.max_attempts, retry.max_elapsed_ms), (3, 10_000));
         let upsert = upsert_retry_default();
         assert_eq!((upsert.max_attempts, upsert.max_elapsed_ms), (8, 60_000));
+    }
+
+    #[test]
+    fn names_are_the_components() {
+        assert_eq!(PayloadSchemaType::Boolean.name(), "bool");
+        assert_eq!(CollectionStatus::Grey.name(), "grey");
+        assert_eq!(Distance::Euclid.name(), "Euclid");
     }
 }

@@ -15,7 +15,7 @@ mod aliases;
 mod config;
 mod payload_indexes;
 
-pub(crate) use payload_indexes::schema_name;
+pub use payload_indexes::schema_name;
 
 use config::{create_body, hnsw_json, quantization_json};
 use payload_indexes::schema_from_name;
@@ -133,8 +133,8 @@ const STATUS_NAMES: [(CollectionStatus, &str); 4] = [
     (CollectionStatus::Red, "red"),
 ];
 
-/// Qdrant's name of a collection status.
-pub(crate) fn status_name(status: CollectionStatus) -> &'static str {
+/// Qdrant's name of a collection status (hosts that link this crate use it too).
+pub fn status_name(status: CollectionStatus) -> &'static str {
     STATUS_NAMES
         .iter()
         .find(|(s, _)| *s == status)

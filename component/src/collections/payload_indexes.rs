@@ -41,8 +41,8 @@ fn check_field(field: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Qdrant's name of a payload index type.
-pub(crate) fn schema_name(schema: PayloadSchemaType) -> &'static str {
+/// Qdrant's name of a payload index type (hosts that link this crate use it too).
+pub fn schema_name(schema: PayloadSchemaType) -> &'static str {
     match schema {
         PayloadSchemaType::Keyword => "keyword",
         PayloadSchemaType::Integer => "integer",
