@@ -1,113 +1,34 @@
-"""Hostile input, one table: every case must end in the library's typed error (or, where the
-input is legitimate, in the right result), quickly, with nothing half-written, and the same
-client must serve the next call.
-
-Each case names the client it uses: ``client`` (default limits), ``roomy`` (1 GiB memory
-cap), ``tight`` (4 MiB cap, so large upserts take several calls), ``remote`` and ``hasty``
-(clients of a scripted server that answers with canned, broken replies; ``hasty`` has a
-1 s deadline). ``expect`` is the exception class (``None``: the call succeeds) and
-``fragment`` a piece of its message; ``check`` looks closer at the result or the exception.
-A Python ``TypeError`` is expected only where the input has a wrong Python type that no
-JSON or id can be made of (the ``note`` says so); everything else is a
-``qdrant_integration.errors`` class. Cases marked ``bug`` assert the correct behaviour and
-are strict xfails: they pass once the library is fixed.
-"""
+"""Hostile input against the engine, one table (the harness: ``hostile_cases.py``): vectors,
+collection names, payloads, filters, distances, limits, point ids and the 32 MB request cap."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from hostile_cases import (
+    BASE_IDS,
+    BASE_VECTORS,
+    DIM,
+    QUERY,
+    TYPE_ERROR,
+    Case,
+    Env,
+    MiB,
+    check_table,
+    params,
+    run,
+    unit,
+)
 
-from qdrant_integration import QdrantClient, errors
+from qdrant_integration import errors
 
-DIM = 4
-MiB = 1024 * 1024
-#: The base collection: three points whose order for QUERY is 1, 2, 3.
-BASE_IDS = ["1", "2", "3"]
-BASE_VECTORS = np.eye(DIM, dtype=np.float32)[:3]
-BASE_PAYLOADS = [{"n": 1}, {"n": 2}, {"n": 3}]
-QUERY = [0.9, 0.4, 0.1, 0.0]
 ONE = [[0.5, 0.5, 0.5, 0.5]]
 UUID = "123e4567-e89b-12d3-a456-426614174000"
-
-
-def unit(row: Any) -> tuple[float, ...]:
-    array = np.asarray(row, dtype=np.float64)
-    return tuple(np.round(array / np.linalg.norm(array), 5).tolist())
-
-
-BASE_STATE = {
-    pid: (payload, unit(vector))
-    for pid, payload, vector in zip(BASE_IDS, BASE_PAYLOADS, BASE_VECTORS, strict=True)
-}
-
-
-@dataclass
-class Env:
-    client: QdrantClient
-    roomy: QdrantClient
-    tight: QdrantClient
-    remote: QdrantClient
-    hasty: QdrantClient
-    server: Any  # conftest.ScriptedServer
-    base: str
-    created: list[str] = field(default_factory=list)
-
-    def make(self, name: str, size: int = DIM, distance: str = "Cosine") -> str:
-        """Creates a collection that is deleted after the case (registered first, so that
-        one created against expectations is deleted too)."""
-        self.created.append(name)
-        self.client.create_collection(name, size, distance)
-        return name
-
-    def fresh(self) -> str:
-        return self.make(f"hostile_{uuid.uuid4().hex[:12]}")
-
-    def state(self, name: str) -> dict[str, tuple[dict, tuple[float, ...]]]:
-        points = self.client.scroll_all(name, with_vectors=True)
-        return {p.id: (p.payload, unit(p.vector)) for p in points}
-
-    def reset(self) -> None:
-        """Puts the base collection back as it was, if a failed case changed it."""
-        if self.client.collection_exists(self.base) and self.state(self.base) == BASE_STATE:
-            return
-        self.client.delete_collection(self.base)
-        self.client.create_collection(self.base, DIM)
-        self.client.upsert(self.base, BASE_IDS, BASE_VECTORS, BASE_PAYLOADS)
-
-    def cleanup(self) -> None:
-        for name in self.created:
-            # A name the library refuses was never created.
-            with contextlib.suppress(errors.InvalidInput):
-                self.client.delete_collection(name)
-        self.created.clear()
-
-
-@pytest.fixture(scope="module")
-def env(qdrant_url: str, scripted_server: Any) -> Iterator[Env]:
-    server = scripted_server()
-    base = f"hostile_base_{uuid.uuid4().hex[:8]}"
-    environment = Env(
-        client=QdrantClient(qdrant_url),
-        roomy=QdrantClient(qdrant_url, memory_limit=1024 * MiB),
-        tight=QdrantClient(qdrant_url, memory_limit=4 * MiB),
-        remote=QdrantClient(server.url, retry=1, call_timeout=5.0, memory_limit=32 * MiB),
-        hasty=QdrantClient(server.url, retry=1, call_timeout=1.0),
-        server=server,
-        base=base,
-    )
-    environment.client.create_collection(base, DIM)
-    environment.client.upsert(base, BASE_IDS, BASE_VECTORS, BASE_PAYLOADS)
-    yield environment
-    environment.client.delete_collection(base)
 
 
 # ---- inputs ------------------------------------------------------------------------------
@@ -143,84 +64,6 @@ def ones_with(count: int, at: tuple[int, int], value: float) -> np.ndarray:
 
 def upsert_base(env: Env, ids: Any, vectors: Any, payloads: Any = None, client: str = "client"):
     return getattr(env, client).upsert(env.base, ids, vectors, payloads)
-
-
-# ---- scripted answers ----------------------------------------------------------------------
-
-
-class Reply(NamedTuple):
-    """A canned answer of the scripted server (``ScriptedServer.reply``'s arguments)."""
-
-    status: int
-    body: bytes | str = b""
-    content_type: str = "application/json"
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-def huge_body(size: int) -> Callable[[Any, Any], None]:
-    """A 200 whose JSON body is ``size`` bytes: a Qdrant answer padded with one string."""
-
-    def answer(conn: Any, server: Any) -> None:
-        prefix, suffix = b'{"result":{"exists":true},"pad":"', b'"}'
-        head = f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {size}"
-        conn.sendall(head.encode() + b"\r\nconnection: close\r\n\r\n" + prefix)
-        left = size - len(prefix) - len(suffix)
-        piece = b"a" * MiB
-        while left > 0:
-            conn.sendall(piece[: min(left, MiB)])
-            left -= MiB
-        conn.sendall(suffix)
-
-    return answer
-
-
-def big_chunks(size: int) -> Callable[[Any, Any], None]:
-    """A 200 whose chunked body (no length to refuse it by) is ``size`` bytes of blanks,
-    written as fast as the client reads; ``server.body_bytes`` counts what it took."""
-
-    def answer(conn: Any, server: Any) -> None:
-        server.body_bytes = 0
-        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n")
-        conn.sendall(b"transfer-encoding: chunked\r\n\r\n")
-        chunk = b"100000\r\n" + b" " * MiB + b"\r\n"
-        for _ in range(size // MiB):
-            conn.sendall(chunk)
-            server.body_bytes += MiB
-        conn.sendall(b"0\r\n\r\n")
-
-    return answer
-
-
-def endless_chunks(seconds: float) -> Callable[[Any, Any], None]:
-    """A 200 with a chunked body that does not end: chunks keep coming (for ``seconds`` at
-    most, so that a client without a deadline fails this case instead of hanging)."""
-
-    def answer(conn: Any, server: Any) -> None:
-        conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n")
-        conn.sendall(b"transfer-encoding: chunked\r\n\r\n5\r\n[    \r\n")
-        until = time.monotonic() + seconds
-        chunk = b"4000\r\n" + b" " * 0x4000 + b"\r\n"
-        while time.monotonic() < until and not server.stopped.is_set():
-            conn.sendall(chunk)
-            time.sleep(0.005)
-
-    return answer
-
-
-def stall_after_head(conn: Any, server: Any) -> None:
-    """Promises 100 bytes, sends one, and goes silent."""
-    conn.sendall(
-        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"
-    )
-    server.stopped.wait(5)
-
-
-def hang_up(conn: Any, server: Any) -> None:
-    """Reads the request and closes the connection without a word."""
-
-
-def exists(env: Env, client: str = "remote") -> bool:
-    return getattr(env, client).collection_exists("c")
 
 
 # ---- checks ----------------------------------------------------------------------------
@@ -291,25 +134,6 @@ def euclid(env: Env, collection: Any) -> None:
     assert env.client.collection_info(collection).vectors[""].distance == "Euclid"
 
 
-def one_request(env: Env, error: BaseException) -> None:
-    """The redirect was not followed: the server saw one request, nothing else did."""
-    assert len(env.server.requests) == 1
-
-
-def short_message(env: Env, error: BaseException) -> None:
-    assert len(str(error)) < 1200, "a long HTML page is cut, not copied whole"
-
-
-def mentions_cap(env: Env, error: BaseException) -> None:
-    assert "32 MiB" in str(error) and "sandbox was replaced" in str(error)
-
-
-def stops_reading_at_the_cap(env: Env, error: BaseException) -> None:
-    """The client stopped reading at its 32 MiB cap (plus what socket buffers hold)."""
-    mentions_cap(env, error)
-    assert env.server.body_bytes <= 48 * MiB, f"read {env.server.body_bytes // MiB} MiB"
-
-
 def big_batch(env: Env) -> str:
     collection = env.fresh()
     payloads = [{"i": i, "pad": "p" * 48_000} for i in range(800)]  # 38 MB in all
@@ -327,23 +151,6 @@ def fresh_with(ids: list, vectors: Any, payloads: Any = None, client: str = "cli
 
 
 # ---- the table -------------------------------------------------------------------------
-
-TYPE_ERROR = "a wrong Python type: TypeError, as Python itself raises"
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    call: Callable[[Env], Any]
-    expect: type[BaseException] | None
-    fragment: str = ""
-    check: Callable[[Env, Any], None] | None = None
-    client: str = "client"
-    answers: tuple = ()
-    seconds: float = 15.0
-    bug: str | None = None
-    note: str = ""
-
 
 CASES = [
     # -- vectors --
@@ -727,189 +534,13 @@ CASES = [
         "request cap",
         client="roomy",
     ),
-    # -- a server that answers badly --
-    Case(
-        "answer-not-json",
-        exists,
-        errors.DecodeError,
-        "not JSON",
-        client="remote",
-        answers=(Reply(200, "hello", "text/plain"),),
-    ),
-    Case(
-        "answer-html",
-        exists,
-        errors.DecodeError,
-        "not JSON",
-        client="remote",
-        answers=(Reply(200, "<html><body>It works!</body></html>", "text/html"),),
-    ),
-    Case(
-        "answer-empty-body",
-        exists,
-        errors.DecodeError,
-        "EOF",
-        client="remote",
-        answers=(Reply(200),),
-    ),
-    Case(
-        "answer-200-of-the-wrong-shape",
-        exists,
-        errors.DecodeError,
-        "no `exists` boolean",
-        client="remote",
-        answers=(Reply(200, '{"result": 5, "status": "ok"}'),),
-    ),
-    Case(
-        "answer-200-without-result",
-        lambda e: e.remote.list_collections(),
-        errors.DecodeError,
-        "no `result`",
-        client="remote",
-        answers=(Reply(200, "[1, 2, 3]"),),
-    ),
-    Case(
-        "answer-200-points-of-the-wrong-shape",
-        lambda e: e.remote.search("c", QUERY),
-        errors.DecodeError,
-        "unexpected response",
-        client="remote",
-        answers=(Reply(200, '{"result": {"points": [{"id": 1, "score": "high"}]}}'),),
-    ),
-    Case(
-        "answer-100MB-body",
-        exists,
-        errors.RuntimeFailure,
-        "out of memory",
-        check=mentions_cap,
-        client="remote",
-        answers=(huge_body(100 * MiB),),
-    ),
-    Case(
-        "answer-100MB-chunked-body",
-        exists,
-        errors.RuntimeFailure,
-        "out of memory",
-        check=stops_reading_at_the_cap,
-        client="remote",
-        answers=(big_chunks(100 * MiB),),
-        note="no length to refuse it by: reading stops at the memory cap",
-    ),
-    Case(
-        "answer-never-ending-chunked-body",
-        lambda e: exists(e, "hasty"),
-        errors.Timeout,
-        "deadline",
-        client="hasty",
-        answers=(endless_chunks(4.0),),
-        seconds=2.5,
-    ),
-    Case(
-        "answer-stalls-after-the-head",
-        lambda e: exists(e, "hasty"),
-        errors.Timeout,
-        "no answer",
-        client="hasty",
-        answers=(stall_after_head,),
-        seconds=2.5,
-    ),
-    Case(
-        "answer-redirect-to-another-origin",
-        exists,
-        errors.ServerError,
-        "302",
-        check=one_request,
-        client="remote",
-        answers=(Reply(302, headers=(("location", "http://localhost:9/collections/c/exists"),)),),
-    ),
-    Case(
-        "answer-401-with-an-html-page",
-        exists,
-        errors.Unauthorized,
-        'an HTML page titled "401"',
-        check=short_message,
-        note="the component says what the page is, by its title, rather than quote it",
-        client="remote",
-        answers=(
-            Reply(
-                401,
-                "<html><head><title>401</title></head><body><h1>Unauthorized</h1>"
-                + "<p>Sign in.</p>" * 300
-                + "</body></html>",
-                "text/html",
-            ),
-        ),
-    ),
-    Case(
-        "answer-500-html",
-        exists,
-        errors.ServerError,
-        "server error 500: an HTML page",
-        client="remote",
-        answers=(Reply(500, "<html>Oops</html>", "text/html"),),
-    ),
-    Case(
-        "answer-not-http",
-        exists,
-        errors.ConnectionFailed,
-        "SSH-2.0",
-        client="remote",
-        answers=(b"SSH-2.0-OpenSSH_9.6\r\n",),
-    ),
-    Case(
-        "answer-hang-up",
-        exists,
-        errors.ConnectionFailed,
-        "closed",
-        client="remote",
-        answers=(hang_up,),
-    ),
 ]
 
 
-def _param(case: Case) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason=f"BUG: {case.bug}")] if case.bug else []
-    return pytest.param(case, id=case.id, marks=marks)
-
-
 def test_the_table_is_well_formed() -> None:
-    assert len(CASES) >= 40
-    assert len({c.id for c in CASES}) == len(CASES)
-    for case in CASES:
-        assert case.expect is not None or case.check is not None, case.id
-        if case.expect is not None and not issubclass(case.expect, errors.QdrantError):
-            assert case.note == TYPE_ERROR, case.id
+    check_table(CASES, 40)
 
 
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
-def test_hostile_input(case: Case, env: Env) -> None:
-    env.reset()
-    env.server.script(*(env.server.reply(*a) if isinstance(a, Reply) else a for a in case.answers))
-    started = time.monotonic()
-    try:
-        if case.expect is None:
-            outcome = case.call(env)
-        else:
-            with pytest.raises(case.expect) as raised:
-                case.call(env)
-            outcome = raised.value
-            assert case.fragment in str(outcome)
-            assert not type(outcome).__module__.startswith("wasmtime")
-            if not isinstance(outcome, errors.QdrantError):
-                # A plain Python error: raised by Python's own checks, not by wasmtime-py.
-                assert type(outcome) is case.expect
-                assert "wasmtime" not in str(raised.traceback[-1].path)
-        elapsed = time.monotonic() - started
-        assert elapsed < case.seconds, f"took {elapsed:.1f} s"
-        if case.check is not None:
-            case.check(env, outcome)
-        # Nothing half-written: the base collection is as it was.
-        assert env.state(env.base) == BASE_STATE
-        # The same client serves the next call.
-        if case.client in ("remote", "hasty"):
-            env.server.script()
-            assert exists(env, case.client) is True
-        else:
-            assert getattr(env, case.client).count(env.base) == len(BASE_IDS)
-    finally:
-        env.cleanup()
+@pytest.mark.parametrize("case", params(CASES))
+def test_hostile_input(case: Case, hostile_env: Env) -> None:
+    run(case, hostile_env)
