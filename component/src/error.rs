@@ -123,8 +123,10 @@ fn server_message(body: &[u8]) -> String {
 /// An HTML page (a proxy's or a login portal's error page) as its title: the markup says
 /// nothing to a caller.
 fn html_title(text: &str) -> Option<String> {
-    let lower = text.get(..text.len().min(512))?.to_ascii_lowercase();
-    if !(lower.starts_with("<!doctype html") || lower.starts_with("<html")) {
+    let start = text.as_bytes();
+    let opens =
+        |tag: &[u8]| start.len() >= tag.len() && start[..tag.len()].eq_ignore_ascii_case(tag);
+    if !(opens(b"<!doctype html") || opens(b"<html")) {
         return None;
     }
     let lower = text.to_ascii_lowercase();
@@ -152,7 +154,8 @@ pub fn redact(error: Error, secret: Option<&str>) -> Error {
         let mut m = m.replace(secret, "[redacted]");
         // A message cut at MAX_MESSAGE_CHARS may end in the start of the secret.
         if let Some(cut) = m.strip_suffix('…') {
-            let start = (1..secret.len())
+            // At least four characters: a shorter match is as likely chance as the key.
+            let start = (4..secret.len())
                 .rev()
                 .filter(|&n| secret.is_char_boundary(n))
                 .find(|&n| cut.ends_with(&secret[..n]));

@@ -205,7 +205,8 @@ impl Drop for Scenario {
 async fn an_ingest_outlasts_a_killed_and_restarted_engine() {
     let mut s = scenario().await;
     let run = ingest(&s.url, &s.file, &[]);
-    wait_for_count(&s.client, 20_000).await;
+    let at_kill = wait_for_count(&s.client, 20_000).await;
+    assert!(at_kill < N as u64, "the ingest ended before the kill");
     s.kill_and_restart(Duration::from_millis(500)).await;
     let output = run.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));

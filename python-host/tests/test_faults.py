@@ -38,14 +38,21 @@ class FaultProxy:
     """The proxy process; its log holds one JSON record per request."""
 
     def __init__(
-        self, upstream: str, log: Path, rate: float, seed: int, faults: str | None = None
+        self,
+        upstream: str,
+        log: Path,
+        rate: float,
+        seed: int,
+        faults: str | None = None,
+        clean_first: int = 0,
     ) -> None:
         self.log = log
         log.touch()
         self.process = subprocess.Popen(
             [_proxy_binary(), "--upstream", upstream, "--rate", str(rate), "--seed", str(seed)]
             + ["--stall-ms", "3000", "--log", str(log)]
-            + (["--faults", faults] if faults else []),
+            + (["--faults", faults] if faults else [])
+            + ["--clean-first", str(clean_first)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -59,7 +66,9 @@ class FaultProxy:
         """The requests so far; a request is logged once answered (a stall: once it ends)."""
         deadline = time.monotonic() + 10
         while True:
-            records = [json.loads(line) for line in self.log.read_text().splitlines()]
+            # The last line may be half-written while the proxy appends it.
+            lines = self.log.read_text().split("\n")[:-1]
+            records = [json.loads(line) for line in lines]
             if len(records) >= at_least or time.monotonic() > deadline:
                 return records
             time.sleep(0.05)
@@ -86,7 +95,7 @@ def test_upsert_of_20k_points_lands_every_point_once_through_faults(
 ) -> None:
     n = 20_000
     client.create_collection(collection, DIM, "Cosine")
-    faulty = QdrantClient(faulty_proxy.url, timeout=1.0)
+    faulty = QdrantClient(faulty_proxy.url, timeout=2.0)
     vectors = [[float((i * 31 + j * 7) % 97) / 97 + 0.01 for j in range(DIM)] for i in range(n)]
     started = time.monotonic()
     written = faulty.upsert(collection, list(range(n)), vectors, [_payload(i) for i in range(n)])
@@ -118,14 +127,20 @@ def test_upsert_of_20k_points_lands_every_point_once_through_faults(
 
 
 def test_a_create_is_sent_once_whatever_the_fault(qdrant_url: str, tmp_path: Path) -> None:
-    for fault in ["503", "reset-before", "reset-after", "stall", "truncate"]:
-        proxy = FaultProxy(qdrant_url, tmp_path / f"{fault}.jsonl", 1.0, 1, faults=fault)
-        faulty = QdrantClient(proxy.url, timeout=1.0)
+    """Faulted on a pooled connection (after one clean request), where a transport might be
+    tempted to resend on a fresh one: the create still reaches the server once."""
+    for fault in ["503", "429", "reset-before", "reset-after", "stall", "truncate"]:
+        proxy = FaultProxy(
+            qdrant_url, tmp_path / f"{fault}.jsonl", 1.0, 1, faults=fault, clean_first=1
+        )
+        faulty = QdrantClient(proxy.url, timeout=2.0)
         try:
+            assert faulty.health_check()  # clean: the connection is pooled
             with pytest.raises(errors.QdrantError):
                 faulty.create_collection(f"py_{uuid.uuid4().hex[:12]}", DIM, "Cosine")
-            time.sleep(0.5)  # a resend, if there were one, would come within the backoff
-            records = proxy.records(at_least=1)
+            # A request is logged once answered: a stalled one after its stall (3 s).
+            time.sleep(3.5 if fault == "stall" else 0.5)
+            records = [r for r in proxy.records(at_least=2) if r["method"] == "PUT"]
             assert len(records) == 1, (fault, records)
         finally:
             faulty.close()

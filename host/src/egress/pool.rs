@@ -213,7 +213,7 @@ impl From<Option<RequestOptions>> for Timeouts {
 }
 
 enum SendError {
-    /// No byte of an answer arrived: safe to resend on a fresh connection.
+    /// The request was not written: safe to send on a fresh connection.
     BeforeResponse(HttpError),
     Fatal(HttpError),
 }
@@ -228,14 +228,22 @@ async fn send_on(
             mut sender,
             mut driver,
         }) => {
-            let exchange = async {
-                sender.ready().await?;
-                sender.send_request(request).await
-            };
-            match tokio::time::timeout(first_byte, driving(&mut driver, exchange)).await {
-                Ok(None) => {
+            // First the connection must take a request: failing here, nothing was written,
+            // so a fresh connection may send it.
+            match tokio::time::timeout(first_byte, driving(&mut driver, sender.ready())).await {
+                Err(_elapsed) => {
+                    return Err(SendError::Fatal(HttpError::ConnectionReadTimeout));
+                }
+                Ok(None | Some(Err(_))) => {
                     return Err(SendError::BeforeResponse(HttpError::ConnectionTerminated));
                 }
+                Ok(Some(Ok(()))) => {}
+            }
+            // Once written, the server may have acted on it (a reset after a create): it is
+            // not sent again here; the component decides, by what the operation is.
+            let exchange = sender.send_request(request);
+            match tokio::time::timeout(first_byte, driving(&mut driver, exchange)).await {
+                Ok(None) => return Err(SendError::Fatal(HttpError::ConnectionTerminated)),
                 Ok(Some(response)) => {
                     Ok(response.map(|r| (r, Sender::Http1(Http1 { sender, driver }))))
                 }
@@ -250,9 +258,8 @@ async fn send_on(
     match sent {
         Err(_elapsed) => Err(SendError::Fatal(HttpError::ConnectionReadTimeout)),
         Ok(Ok(answer)) => Ok(answer),
-        Ok(Err(e)) if e.is_canceled() || e.is_closed() || e.is_incomplete_message() => {
-            Err(SendError::BeforeResponse(HttpError::from(e)))
-        }
+        // Canceled: the request never left (the connection was already going away).
+        Ok(Err(e)) if e.is_canceled() => Err(SendError::BeforeResponse(HttpError::from(e))),
         Ok(Err(e)) => Err(SendError::Fatal(HttpError::from(e))),
     }
 }

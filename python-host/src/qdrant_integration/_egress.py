@@ -180,7 +180,7 @@ def _read_body(
     read1 = response.read1
     allowed = timeout
     last = time.monotonic()  # when the last bytes came
-    while True:
+    while response.length != 0:  # an empty body is whole at once, deadline or not
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -201,7 +201,7 @@ def _read_body(
                 raise BodyTooLarge(origin, limit)
             if deadline is not None:
                 last = time.monotonic()
-        if response.length == 0 or not chunk:
+        if not chunk:
             break
     data = b"".join(parts)
     if response.length:  # the connection closed before the promised length
@@ -293,11 +293,11 @@ def send(_store: object, request: Record) -> Record | Variant:
                 "connection",
                 f"{origin}: the request cannot be sent: {_unsendable(request, headers)}",
             )
+        # Taken now: ``getresponse`` drops it for an answer that closes the connection.
+        sock = connection.sock
         try:
             response = connection.getresponse()
-            data = _read_body(
-                response, connection.sock, read_timeout, deadline, _pool.max_body, origin
-            )
+            data = _read_body(response, sock, read_timeout, deadline, _pool.max_body, origin)
         except TimeoutError as e:
             connection.close()
             return Variant(
@@ -314,9 +314,9 @@ def send(_store: object, request: Record) -> Record | Variant:
             connection.close()
             raise
         except (ConnectionError, http.client.HTTPException, OSError) as e:
+            # Written, so the server may have acted on it (a reset after a create): never
+            # sent again here; the component decides, by what the operation is.
             connection.close()
-            if reused:
-                continue  # the server closed an idle keep-alive connection: use a new one
             return Variant("connection", f"{origin}: {e}")
         if response.will_close:
             connection.close()

@@ -98,6 +98,9 @@ pub struct Plan {
     pub stall: Duration,
     /// The `Retry-After` of an injected 429, in seconds.
     pub retry_after_s: u64,
+    /// Requests passed through unfaulted before faults start (e.g. to warm a pooled
+    /// connection).
+    pub clean_first: u64,
 }
 
 impl Default for Plan {
@@ -108,6 +111,7 @@ impl Default for Plan {
             faults: Fault::ALL.to_vec(),
             stall: Duration::from_secs(5),
             retry_after_s: 1,
+            clean_first: 0,
         }
     }
 }
@@ -267,7 +271,7 @@ fn invalid(message: String) -> std::io::Error {
 fn draw(plan: &Plan, seq: u64) -> Option<Fault> {
     let roll = splitmix64(plan.seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let share = (roll >> 11) as f64 / (1u64 << 53) as f64;
-    if share >= plan.rate || plan.faults.is_empty() {
+    if share >= plan.rate || plan.faults.is_empty() || seq < plan.clean_first {
         return None;
     }
     let pick = splitmix64(roll) % plan.faults.len() as u64;
@@ -312,80 +316,87 @@ async fn serve(mut client: TcpStream, shared: Arc<Shared>) {
             records.push(record.clone());
             records.len() - 1
         };
-        let keep_open = handle(
-            &mut client,
-            shared.upstream,
-            &request,
-            fault,
-            &plan,
-            &mut record,
-        )
-        .await;
+        let answer = answer(shared.upstream, &request, fault, &plan, &mut record).await;
+        // On the record before the client can see the answer, so a test that reads the
+        // records after a call sees its outcome.
         remember(&shared, at, record);
-        if !keep_open {
+        if !answer.give(&mut client).await {
             return;
         }
     }
 }
 
-/// Answers one request as `fault` says; whether the connection stays open.
-async fn handle(
-    client: &mut TcpStream,
+/// What the client gets.
+enum Answer {
+    /// These bytes; the connection stays open.
+    Whole(Vec<u8>),
+    /// A TCP reset.
+    Reset,
+    /// Nothing until `Duration` has passed, then the connection closes.
+    Stall(Duration),
+    /// These bytes (fewer than their head promises), then the connection closes.
+    Cut(Vec<u8>),
+}
+
+impl Answer {
+    /// Gives the answer; whether the connection is still usable.
+    async fn give(self, client: &mut TcpStream) -> bool {
+        match self {
+            Answer::Whole(bytes) => client.write_all(&bytes).await.is_ok(),
+            Answer::Reset => {
+                reset(client);
+                false
+            }
+            Answer::Stall(stall) => {
+                tokio::time::sleep(stall).await;
+                false
+            }
+            Answer::Cut(bytes) => {
+                let _ = client.write_all(&bytes).await;
+                let _ = client.shutdown().await;
+                false
+            }
+        }
+    }
+}
+
+/// The answer to one request, as `fault` says; forwards it to the engine unless the fault
+/// answers in its place.
+async fn answer(
     upstream: SocketAddr,
     request: &Request,
     fault: Option<Fault>,
     plan: &Plan,
     record: &mut Record,
-) -> bool {
+) -> Answer {
     match fault {
         Some(Fault::Unavailable) => {
             record.delivered_status = Some(503);
             let body = r#"{"status":{"error":"Service Unavailable: injected fault"},"time":0.0}"#;
-            canned(client, "503 Service Unavailable", "", body).await
+            Answer::Whole(canned("503 Service Unavailable", "", body))
         }
         Some(Fault::RateLimited) => {
             record.delivered_status = Some(429);
             let headers = format!("retry-after: {}\r\n", plan.retry_after_s);
             let body = r#"{"status":{"error":"Too many requests: injected fault"},"time":0.0}"#;
-            canned(client, "429 Too Many Requests", &headers, body).await
+            Answer::Whole(canned("429 Too Many Requests", &headers, body))
         }
-        Some(Fault::ResetBeforeForwarding) => {
-            reset(client);
-            false
-        }
+        Some(Fault::ResetBeforeForwarding) => Answer::Reset,
         _ => {
-            let response = match forward(upstream, request).await {
-                Ok(response) => response,
-                Err(_) => {
-                    // The engine is down (a restart test kills it): what a gateway says.
-                    record.delivered_status = Some(502);
-                    let body =
-                        r#"{"status":{"error":"Bad Gateway: engine unreachable"},"time":0.0}"#;
-                    return canned(client, "502 Bad Gateway", "", body).await;
-                }
+            let Ok(response) = forward(upstream, request).await else {
+                // The engine is down (a restart test kills it): what a gateway says.
+                record.delivered_status = Some(502);
+                let body = r#"{"status":{"error":"Bad Gateway: engine unreachable"},"time":0.0}"#;
+                return Answer::Whole(canned("502 Bad Gateway", "", body));
             };
             record.upstream_status = Some(response.status);
             match fault {
-                Some(Fault::ResetAfterForwarding) => {
-                    reset(client);
-                    false
-                }
-                Some(Fault::Stall) => {
-                    tokio::time::sleep(plan.stall).await;
-                    false
-                }
-                Some(Fault::Truncate) => {
-                    let cut = response.bytes(response.body.len() / 2);
-                    let _ = client.write_all(&cut).await;
-                    let _ = client.shutdown().await;
-                    false
-                }
+                Some(Fault::ResetAfterForwarding) => Answer::Reset,
+                Some(Fault::Stall) => Answer::Stall(plan.stall),
+                Some(Fault::Truncate) => Answer::Cut(response.bytes(response.body.len() / 2)),
                 _ => {
                     record.delivered_status = Some(response.status);
-                    client
-                        .write_all(&response.bytes(response.body.len()))
-                        .await
-                        .is_ok()
+                    Answer::Whole(response.bytes(response.body.len()))
                 }
             }
         }

@@ -30,6 +30,9 @@ struct Args {
     /// `Retry-After` of an injected 429, in seconds.
     #[arg(long, default_value_t = 1)]
     retry_after: u64,
+    /// Requests passed through unfaulted before faults start.
+    #[arg(long, default_value_t = 0)]
+    clean_first: u64,
     /// File to append each request's record to, as JSON lines.
     #[arg(long)]
     log: Option<std::path::PathBuf>,
@@ -48,6 +51,7 @@ async fn main() -> std::io::Result<()> {
         },
         stall: Duration::from_millis(args.stall_ms),
         retry_after_s: args.retry_after,
+        clean_first: args.clean_first,
     };
     let log = match &args.log {
         Some(path) => Some(

@@ -35,18 +35,13 @@ impl Response {
     }
 }
 
-/// Writes a canned answer; whether the connection is still usable.
-pub(crate) async fn canned(
-    client: &mut TcpStream,
-    status: &str,
-    headers: &str,
-    body: &str,
-) -> bool {
-    let answer = format!(
+/// A canned answer's bytes.
+pub(crate) fn canned(status: &str, headers: &str, body: &str) -> Vec<u8> {
+    format!(
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\n\r\n{body}",
         body.len()
-    );
-    client.write_all(answer.as_bytes()).await.is_ok()
+    )
+    .into_bytes()
 }
 
 /// Reads the next request of the connection (a `content-length` or chunked body); `None`
