@@ -24,6 +24,7 @@ worker threads) calling one client overlap their network waits.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import itertools
 import os
@@ -220,6 +221,17 @@ class _Runtime:
 
 
 _runtime: _Runtime | None = None
+
+
+def _leak_linker_at_exit() -> None:
+    """Lets the process end without deleting the linker: its host functions hold ctypes
+    callbacks (the fast call path) that interpreter teardown may free first, and deleting
+    it then crashes the exit. The process is ending; the memory goes with it."""
+    if _runtime is not None:
+        _runtime.linker._consume()
+
+
+atexit.register(_leak_linker_at_exit)
 
 
 def runtime() -> _Runtime:
